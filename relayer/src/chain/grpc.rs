@@ -1,0 +1,219 @@
+//! gRPC queries of the Cosmos SDK modules the relayer needs: accounts, balances,
+//! tx simulation, node info and staking params. IBC queries live in
+//! [`crate::chain::ibc_query`].
+
+use std::time::Duration;
+
+use ibc_proto::cosmos::auth::v1beta1::{query_client::QueryClient as AuthQuery, QueryAccountInfoRequest};
+use ibc_proto::cosmos::bank::v1beta1::{
+    query_client::QueryClient as BankQuery, QueryAllBalancesRequest, QueryBalanceRequest,
+};
+use ibc_proto::cosmos::base::tendermint::v1beta1::{
+    service_client::ServiceClient as NodeService, GetNodeInfoRequest, GetNodeInfoResponse,
+};
+use ibc_proto::cosmos::base::v1beta1::Coin;
+use ibc_proto::cosmos::staking::v1beta1::{query_client::QueryClient as StakingQuery, QueryParamsRequest};
+use ibc_proto::cosmos::tx::v1beta1::{service_client::ServiceClient as TxService, SimulateRequest};
+use tonic::transport::{Channel, Endpoint};
+
+use crate::chain::error::ChainError;
+use crate::chain::retry::{with_retry, RetryPolicy};
+
+/// gRPC metadata key that selects the height a query is answered at.
+pub const HEIGHT_HEADER: &str = "x-cosmos-block-height";
+
+/// A gRPC connection to one chain's node. Cheap to clone: the channel is shared.
+#[derive(Clone, Debug)]
+pub struct GrpcClient {
+    chain_id: String,
+    addr: String,
+    channel: Channel,
+}
+
+/// An account's number and next sequence, the two values a signature commits to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountState {
+    /// The account number assigned when the account was first funded.
+    pub account_number: u64,
+    /// The sequence the next tx from this account must carry.
+    pub sequence: u64,
+}
+
+impl GrpcClient {
+    /// Creates a client for `addr`. The connection is made lazily, so an unreachable
+    /// node shows up as a transient error on the first call instead of here.
+    pub fn new(chain_id: &str, addr: &str, timeout: Duration) -> Result<Self, ChainError> {
+        let endpoint = Endpoint::from_shared(addr.to_string())
+            .map_err(|source| ChainError::GrpcConnect {
+                chain: chain_id.to_string(),
+                addr: addr.to_string(),
+                source,
+            })?
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .tcp_nodelay(true);
+        Ok(Self {
+            chain_id: chain_id.to_string(),
+            addr: addr.to_string(),
+            channel: endpoint.connect_lazy(),
+        })
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> &str {
+        &self.chain_id
+    }
+
+    /// The gRPC address.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// The shared channel, for clients of other services.
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// Maps a gRPC status to a [`ChainError`] that names this chain and the method.
+    pub fn status_error(&self, method: &'static str) -> impl Fn(tonic::Status) -> ChainError + '_ {
+        move |status| ChainError::Grpc {
+            chain: self.chain_id.clone(),
+            method,
+            code: status.code(),
+            message: status.message().to_string(),
+        }
+    }
+
+    /// The account number and sequence of `address`.
+    pub async fn account(&self, address: &str) -> Result<AccountState, ChainError> {
+        let req = QueryAccountInfoRequest {
+            address: address.to_string(),
+        };
+        let resp = with_retry(RetryPolicy::QUERY, "auth.AccountInfo", || async {
+            AuthQuery::new(self.channel())
+                .account_info(req.clone())
+                .await
+                .map_err(self.status_error("auth.AccountInfo"))
+        })
+        .await;
+        let info = match resp {
+            Ok(r) => r.into_inner().info,
+            Err(ChainError::Grpc { code: tonic::Code::NotFound, .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let info = info.ok_or_else(|| ChainError::NotFound {
+            chain: self.chain_id.clone(),
+            what: format!("account {address} (fund it first)"),
+        })?;
+        Ok(AccountState {
+            account_number: info.account_number,
+            sequence: info.sequence,
+        })
+    }
+
+    /// The balance of `address` in `denom` (0 when it holds none).
+    pub async fn balance(&self, address: &str, denom: &str) -> Result<u128, ChainError> {
+        let req = QueryBalanceRequest {
+            address: address.to_string(),
+            denom: denom.to_string(),
+        };
+        let resp = with_retry(RetryPolicy::QUERY, "bank.Balance", || async {
+            BankQuery::new(self.channel())
+                .balance(req.clone())
+                .await
+                .map_err(self.status_error("bank.Balance"))
+        })
+        .await?;
+        match resp.into_inner().balance {
+            Some(coin) => parse_amount(&self.chain_id, "bank.Balance", &coin.amount),
+            None => Ok(0),
+        }
+    }
+
+    /// Every balance of `address` (first 1,000 denoms).
+    pub async fn all_balances(&self, address: &str) -> Result<Vec<Coin>, ChainError> {
+        let req = QueryAllBalancesRequest {
+            address: address.to_string(),
+            pagination: Some(page_request(1000)),
+            resolve_denom: false,
+        };
+        let resp = with_retry(RetryPolicy::QUERY, "bank.AllBalances", || async {
+            BankQuery::new(self.channel())
+                .all_balances(req.clone())
+                .await
+                .map_err(self.status_error("bank.AllBalances"))
+        })
+        .await?;
+        Ok(resp.into_inner().balances)
+    }
+
+    /// Simulates a signed tx and returns the gas it used.
+    pub async fn simulate(&self, tx_bytes: Vec<u8>) -> Result<u64, ChainError> {
+        #[allow(deprecated)]
+        let req = SimulateRequest { tx: None, tx_bytes };
+        let resp = TxService::new(self.channel())
+            .simulate(req)
+            .await
+            .map_err(self.status_error("tx.Simulate"))?;
+        let gas = resp.into_inner().gas_info.map(|g| g.gas_used);
+        gas.ok_or_else(|| ChainError::Decode {
+            chain: self.chain_id.clone(),
+            method: "tx.Simulate",
+            detail: "no gas_info in the answer".into(),
+        })
+    }
+
+    /// Node info: versions of the node and the application.
+    pub async fn node_info(&self) -> Result<GetNodeInfoResponse, ChainError> {
+        with_retry(RetryPolicy::QUERY, "tendermint.GetNodeInfo", || async {
+            NodeService::new(self.channel())
+                .get_node_info(GetNodeInfoRequest {})
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(self.status_error("tendermint.GetNodeInfo"))
+        })
+        .await
+    }
+
+    /// The staking module's unbonding time, which bounds a light client's trusting period.
+    pub async fn unbonding_time(&self) -> Result<Duration, ChainError> {
+        let params = with_retry(RetryPolicy::QUERY, "staking.Params", || async {
+            StakingQuery::new(self.channel())
+                .params(QueryParamsRequest {})
+                .await
+                .map_err(self.status_error("staking.Params"))
+        })
+        .await?
+        .into_inner()
+        .params;
+        let unbonding = params.and_then(|p| p.unbonding_time).ok_or_else(|| ChainError::Decode {
+            chain: self.chain_id.clone(),
+            method: "staking.Params",
+            detail: "no unbonding_time".into(),
+        })?;
+        Ok(Duration::new(
+            unbonding.seconds.max(0) as u64,
+            unbonding.nanos.max(0) as u32,
+        ))
+    }
+}
+
+/// A page request for `limit` items from the start, with the total counted.
+pub fn page_request(limit: u64) -> ibc_proto::cosmos::base::query::v1beta1::PageRequest {
+    ibc_proto::cosmos::base::query::v1beta1::PageRequest {
+        key: Vec::new(),
+        offset: 0,
+        limit,
+        count_total: false,
+        reverse: false,
+    }
+}
+
+/// Parses a Cosmos `Int` amount string.
+pub fn parse_amount(chain: &str, method: &'static str, amount: &str) -> Result<u128, ChainError> {
+    amount.parse::<u128>().map_err(|e| ChainError::Decode {
+        chain: chain.to_string(),
+        method,
+        detail: format!("amount `{amount}`: {e}"),
+    })
+}

@@ -1,0 +1,200 @@
+//! The chain endpoint: everything the relayer says to and hears from one Cosmos chain.
+//!
+//! - [`rpc`]: CometBFT RPC (status, blocks, commits, validators, ABCI queries, txs);
+//! - [`grpc`] and [`ibc_query`]: Cosmos SDK and IBC gRPC queries;
+//! - [`tx`]: signed transactions with fees from simulated gas and sequence recovery;
+//! - [`proof`]: ICS-23 proofs, verified locally before use;
+//! - [`events`]: the websocket event source that reconnects by itself.
+
+pub mod error;
+pub mod events;
+pub mod grpc;
+pub mod ibc_query;
+pub mod proof;
+pub mod retry;
+pub mod rpc;
+pub mod tx;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ibc_proto::google::protobuf::Any;
+use ibc_proto::ibc::core::commitment::v1::MerkleProof;
+use tendermint::block::Height;
+
+pub use error::ChainError;
+pub use grpc::{AccountState, GrpcClient};
+pub use rpc::RpcClient;
+pub use tx::{TxResult, TxSubmitter};
+
+use crate::config::ChainConfig;
+use crate::keys::KeyRing;
+
+/// How long [`ChainEndpoint::query_proven`] waits for the block that commits a queried state.
+const NEXT_BLOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// A value (or its absence) in the IBC store, with a proof verified against the
+/// app hash of the next block.
+#[derive(Clone, Debug)]
+pub struct ProvenValue {
+    /// The value at the key; `None` when the key is absent.
+    pub value: Option<Vec<u8>>,
+    /// The proof, as IBC messages carry it.
+    pub proof: MerkleProof,
+    /// The height the state was read at (H).
+    pub query_height: Height,
+    /// The height whose header commits to it (H+1): the proof height in IBC messages.
+    pub proof_height: Height,
+}
+
+/// One chain, as the relayer uses it: RPC, gRPC, and (with a key) a tx submitter.
+#[derive(Clone, Debug)]
+pub struct ChainEndpoint {
+    config: ChainConfig,
+    rpc: RpcClient,
+    grpc: GrpcClient,
+    submitter: Option<Arc<TxSubmitter>>,
+}
+
+impl ChainEndpoint {
+    /// Connects to the chain of `config` (checking that the node serves that chain id).
+    /// With a key ring, loads the chain's `key_name` to sign txs.
+    pub async fn connect(config: &ChainConfig, keys: Option<&KeyRing>) -> Result<Self, ChainError> {
+        let chain = config.id.to_string();
+        let rpc = RpcClient::connect(&chain, &config.rpc_addr, config.rpc_timeout).await?;
+        let grpc = GrpcClient::new(&chain, &config.grpc_addr, config.rpc_timeout)?;
+        let submitter = match keys {
+            Some(ring) => {
+                let stored = ring.get(&chain, &config.key_name).map_err(|source| ChainError::Key {
+                    chain: chain.clone(),
+                    source,
+                })?;
+                let address = stored.key.address(&config.account_prefix);
+                Some(Arc::new(TxSubmitter::new(
+                    config.clone(),
+                    stored.key,
+                    address,
+                    rpc.clone(),
+                    grpc.clone(),
+                )))
+            }
+            None => None,
+        };
+        Ok(Self {
+            config: config.clone(),
+            rpc,
+            grpc,
+            submitter,
+        })
+    }
+
+    /// The chain id.
+    pub fn id(&self) -> &str {
+        self.rpc.chain_id()
+    }
+
+    /// The chain's configuration.
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The CometBFT RPC client.
+    pub fn rpc(&self) -> &RpcClient {
+        &self.rpc
+    }
+
+    /// The gRPC client.
+    pub fn grpc(&self) -> &GrpcClient {
+        &self.grpc
+    }
+
+    /// The relayer's address on this chain, when a key is loaded.
+    pub fn signer_address(&self) -> Option<&str> {
+        self.submitter.as_deref().map(TxSubmitter::address)
+    }
+
+    /// Signs and submits `msgs` in one tx and waits until it is in a block.
+    pub async fn send_msgs(&self, msgs: Vec<Any>, memo: &str) -> Result<TxResult, ChainError> {
+        let submitter = self.submitter.as_ref().ok_or_else(|| ChainError::Key {
+            chain: self.id().to_string(),
+            source: crate::keys::KeyError::NotLoaded,
+        })?;
+        submitter.send(msgs, memo).await
+    }
+
+    /// Reads `key` from the IBC store at `height` (latest committed if `None`) with a proof,
+    /// and verifies the proof against the app hash of the next block before returning it.
+    pub async fn query_proven(&self, key: &[u8], height: Option<Height>) -> Result<ProvenValue, ChainError> {
+        let store = &self.config.store_prefix;
+        let path = format!("store/{store}/key");
+        let height = match height {
+            Some(h) => h,
+            // The newest state whose commitment is in a header already.
+            None => {
+                let latest = self.rpc.latest_height().await?;
+                Height::try_from(latest.value().saturating_sub(1).max(1)).expect("height fits")
+            }
+        };
+        let answer = self.rpc.abci_query(&path, key.to_vec(), Some(height), true).await?;
+        let proof_err = |source| ChainError::Proof {
+            chain: self.id().to_string(),
+            source,
+        };
+        if answer.code.is_err() {
+            return Err(proof_err(proof::ProofError::Query {
+                path,
+                code: answer.code.value(),
+                log: answer.log,
+            }));
+        }
+        let ops = answer.proof.ok_or_else(|| {
+            proof_err(proof::ProofError::Missing {
+                path: path.clone(),
+                height: height.value(),
+            })
+        })?;
+        let merkle = proof::merkle_proof_from_ops(&ops).map_err(proof_err)?;
+        let proof_height = height.increment();
+        let header = self.wait_for_header(proof_height).await?;
+        let value = (!answer.value.is_empty()).then_some(answer.value);
+        proof::verify_merkle_proof(
+            &merkle,
+            &proof::sdk_proof_specs(),
+            header.app_hash.as_bytes(),
+            store,
+            key,
+            value.as_deref(),
+        )
+        .map_err(proof_err)?;
+        Ok(ProvenValue {
+            value,
+            proof: merkle,
+            query_height: height,
+            proof_height,
+        })
+    }
+
+    /// The header at `height`, waiting (with a deadline) until the chain has produced it.
+    pub async fn wait_for_header(&self, height: Height) -> Result<tendermint::block::Header, ChainError> {
+        self.wait_for_height(height, NEXT_BLOCK_WAIT).await?;
+        Ok(self.rpc.signed_header(height).await?.header)
+    }
+
+    /// Waits until the chain's latest height is at least `height`.
+    pub async fn wait_for_height(&self, height: Height, timeout: Duration) -> Result<(), ChainError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.rpc.latest_height().await? >= height {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ChainError::Timeout {
+                    chain: self.id().to_string(),
+                    what: format!("height {height}"),
+                    after: timeout,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Retrying chain calls with exponential backoff.
+//!
+//! Only transient failures ([`ChainError::is_transient`]) are retried; an answer
+//! from the chain (not found, a rejected tx) is returned at once.
+
+use std::future::Future;
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+
+use crate::chain::error::ChainError;
+
+/// How often and how patiently a call is retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Delay before the first retry.
+    pub first_delay: Duration,
+    /// Upper bound of one delay.
+    pub max_delay: Duration,
+    /// Number of retries after the first attempt.
+    pub max_retries: usize,
+}
+
+impl RetryPolicy {
+    /// For queries: a handful of quick retries (about 6 s in all).
+    pub const QUERY: RetryPolicy = RetryPolicy {
+        first_delay: Duration::from_millis(200),
+        max_delay: Duration::from_secs(2),
+        max_retries: 5,
+    };
+
+    /// No retries at all.
+    pub const NONE: RetryPolicy = RetryPolicy {
+        first_delay: Duration::ZERO,
+        max_delay: Duration::ZERO,
+        max_retries: 0,
+    };
+
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.first_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(self.max_retries)
+            .with_jitter()
+    }
+}
+
+/// Runs `op` until it succeeds, fails for good, or runs out of retries.
+pub async fn with_retry<T, F, Fut>(policy: RetryPolicy, what: &str, op: F) -> Result<T, ChainError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ChainError>>,
+{
+    op.retry(policy.backoff())
+        .when(ChainError::is_transient)
+        .notify(|err, delay| {
+            tracing::debug!(%err, ?delay, call = what, "retrying chain call");
+        })
+        .await
+}

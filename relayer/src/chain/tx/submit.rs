@@ -1,0 +1,276 @@
+//! Submitting txs: simulate, sign, broadcast, wait for inclusion, and recover when
+//! another process uses the same key.
+//!
+//! The signer's account state is cached and guarded by a mutex held from signing to
+//! CheckTx, so txs of one endpoint get consecutive sequences and can be in flight
+//! together. A sequence mismatch (CheckTx or simulation) re-reads the expected sequence
+//! and signs again; a tx whose sequence another tx consumed is detected while waiting
+//! and submitted again with a fresh sequence.
+
+use std::time::Duration;
+
+use ibc_proto::cosmos::base::v1beta1::Coin;
+use ibc_proto::google::protobuf::Any;
+use tendermint::abci::Event;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::builder::{fee_for_gas, gas_limit_from_simulation, SignedTx, TxBuilder};
+use super::error::{classify, classify_message, TxError, TxPhase};
+use crate::chain::error::ChainError;
+use crate::chain::grpc::{AccountState, GrpcClient};
+use crate::chain::retry::{with_retry, RetryPolicy};
+use crate::chain::rpc::RpcClient;
+use crate::config::ChainConfig;
+use crate::keys::KeyPair;
+
+/// How often inclusion is polled.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How many times one send re-signs after a sequence mismatch or a superseded tx.
+const MAX_RESIGNS: usize = 8;
+/// Blocks to wait, after the account's sequence passed a tx's, before calling it superseded.
+const SUPERSEDED_AFTER_BLOCKS: u64 = 2;
+
+/// A tx included in a block.
+#[derive(Clone, Debug)]
+pub struct TxResult {
+    /// Tx hash, upper-case hex.
+    pub hash: String,
+    /// The block height it is in.
+    pub height: u64,
+    /// Gas limit it carried.
+    pub gas_wanted: u64,
+    /// Gas it used.
+    pub gas_used: u64,
+    /// Fee it paid.
+    pub fee: Vec<Coin>,
+    /// The sequence it was signed with.
+    pub sequence: u64,
+    /// The events it emitted.
+    pub events: Vec<Event>,
+}
+
+/// Submits txs signed by one key on one chain.
+pub struct TxSubmitter {
+    chain_id: String,
+    key: KeyPair,
+    address: String,
+    rpc: RpcClient,
+    grpc: GrpcClient,
+    config: ChainConfig,
+    account: Mutex<Option<AccountState>>,
+}
+
+impl std::fmt::Debug for TxSubmitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxSubmitter")
+            .field("chain_id", &self.chain_id)
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TxSubmitter {
+    /// A submitter for `key` (whose address is `address`) on the chain of `config`.
+    pub fn new(config: ChainConfig, key: KeyPair, address: String, rpc: RpcClient, grpc: GrpcClient) -> Self {
+        Self {
+            chain_id: config.id.to_string(),
+            key,
+            address,
+            rpc,
+            grpc,
+            config,
+            account: Mutex::new(None),
+        }
+    }
+
+    /// The signer's address.
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    fn tx_err(&self, source: TxError) -> ChainError {
+        ChainError::Tx {
+            chain: self.chain_id.clone(),
+            source,
+        }
+    }
+
+    /// Signs `msgs` into one tx, broadcasts it and waits until it is in a block.
+    /// Fails with [`ChainError::Tx`] when the chain rejects it.
+    pub async fn send(&self, msgs: Vec<Any>, memo: &str) -> Result<TxResult, ChainError> {
+        let memo = format!("{}{}", self.config.memo_prefix, memo);
+        let mut resigns = 0;
+        loop {
+            let signed = self.sign_and_broadcast(&msgs, &memo).await?;
+            match self.wait_included(&signed).await {
+                Err(ChainError::Tx {
+                    source: TxError::Superseded { .. },
+                    ..
+                }) if resigns < MAX_RESIGNS => {
+                    resigns += 1;
+                    tracing::warn!(chain = %self.chain_id, hash = %signed.hash, "tx superseded by another tx with the same key; signing again");
+                    *self.account.lock().await = None;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Simulates, signs and broadcasts; returns the tx once CheckTx accepted it.
+    async fn sign_and_broadcast(&self, msgs: &[Any], memo: &str) -> Result<SignedTx, ChainError> {
+        let mut cached = self.account.lock().await;
+        let builder = TxBuilder {
+            chain_id: &self.chain_id,
+            key: &self.key,
+        };
+        let body = TxBuilder::body_bytes(msgs.to_vec(), memo.to_string());
+        let mut resigns = 0;
+        loop {
+            let account = match *cached {
+                Some(a) => a,
+                None => self.grpc.account(&self.address).await?,
+            };
+            *cached = Some(account);
+            let result = async {
+                let gas = self.estimate_gas(&builder, &body, account).await?;
+                let fee = fee_for_gas(gas, self.config.gas_price.price, &self.config.gas_price.denom);
+                let signed = builder.sign(body.clone(), fee, account);
+                self.broadcast(&signed).await.map(|()| signed)
+            }
+            .await;
+            match result {
+                Ok(signed) => {
+                    *cached = Some(AccountState {
+                        sequence: account.sequence + 1,
+                        ..account
+                    });
+                    return Ok(signed);
+                }
+                Err(ChainError::Tx {
+                    source: TxError::SequenceMismatch { expected, .. },
+                    ..
+                }) if resigns < MAX_RESIGNS => {
+                    resigns += 1;
+                    tracing::debug!(chain = %self.chain_id, ?expected, had = account.sequence, "sequence mismatch; re-signing");
+                    *cached = expected.map(|sequence| AccountState { sequence, ..account });
+                }
+                Err(e) => {
+                    // The chain may have moved on while this failed; read it afresh next time.
+                    *cached = None;
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Gas limit for the tx: simulated gas × multiplier, capped by max_gas.
+    async fn estimate_gas(&self, builder: &TxBuilder<'_>, body: &[u8], account: AccountState) -> Result<u64, ChainError> {
+        let probe_fee = fee_for_gas(self.config.max_gas, self.config.gas_price.price, &self.config.gas_price.denom);
+        let probe = builder.sign(body.to_vec(), probe_fee, account);
+        let simulated = with_retry(RetryPolicy::QUERY, "tx.Simulate", || async {
+            match self.grpc.simulate(probe.bytes.clone()).await {
+                Ok(gas) => Ok(gas),
+                Err(ChainError::Grpc { code, message, .. }) if !is_transport(code) => {
+                    let source = classify_message(TxPhase::Simulate, &message).unwrap_or(TxError::Rejected {
+                        phase: TxPhase::Simulate,
+                        codespace: String::new(),
+                        code: code as u32,
+                        log: message,
+                    });
+                    Err(self.tx_err(source))
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+        Ok(gas_limit_from_simulation(
+            simulated,
+            self.config.gas_multiplier,
+            self.config.max_gas,
+        ))
+    }
+
+    /// Broadcasts and checks the CheckTx result.
+    async fn broadcast(&self, signed: &SignedTx) -> Result<(), ChainError> {
+        let resp = match self.rpc.broadcast_tx_sync(signed.bytes.clone()).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                let message = e.to_string();
+                if message.contains("tx already exists in cache") {
+                    return Ok(());
+                }
+                return Err(match classify_message(TxPhase::CheckTx, &message) {
+                    Some(source) => self.tx_err(source),
+                    None => e,
+                });
+            }
+        };
+        match classify(TxPhase::CheckTx, &resp.codespace, resp.code.value(), &resp.log) {
+            None => Ok(()),
+            Some(source) => Err(self.tx_err(source)),
+        }
+    }
+
+    /// Polls until `signed` is in a block, its sequence was taken by another tx, or
+    /// `tx_confirmation_timeout` passes.
+    async fn wait_included(&self, signed: &SignedTx) -> Result<TxResult, ChainError> {
+        let hash: tendermint::Hash = signed.hash.parse().map_err(|e| ChainError::Decode {
+            chain: self.chain_id.clone(),
+            method: "tx",
+            detail: format!("hash {}: {e}", signed.hash),
+        })?;
+        let timeout = self.config.tx_confirmation_timeout;
+        let deadline = Instant::now() + timeout;
+        let mut polls = 0u32;
+        let mut sequence_passed_at: Option<u64> = None;
+        loop {
+            if let Some(resp) = self.rpc.tx(hash).await.unwrap_or(None) {
+                let r = resp.tx_result;
+                if let Some(source) = classify(TxPhase::DeliverTx, &r.codespace, r.code.value(), &r.log) {
+                    return Err(self.tx_err(source));
+                }
+                return Ok(TxResult {
+                    hash: signed.hash.clone(),
+                    height: resp.height.value(),
+                    gas_wanted: r.gas_wanted as u64,
+                    gas_used: r.gas_used as u64,
+                    fee: signed.fee.amount.clone(),
+                    sequence: signed.sequence,
+                    events: r.events,
+                });
+            }
+            polls += 1;
+            // After a few misses, check whether another tx consumed this sequence.
+            if polls % 4 == 0 {
+                if let (Ok(account), Ok(height)) =
+                    (self.grpc.account(&self.address).await, self.rpc.latest_height().await)
+                {
+                    if account.sequence > signed.sequence {
+                        let since = *sequence_passed_at.get_or_insert(height.value());
+                        if height.value() >= since + SUPERSEDED_AFTER_BLOCKS {
+                            return Err(self.tx_err(TxError::Superseded {
+                                hash: signed.hash.clone(),
+                                sequence: signed.sequence,
+                            }));
+                        }
+                    }
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(self.tx_err(TxError::NotIncluded {
+                    hash: signed.hash.clone(),
+                    seconds: timeout.as_secs(),
+                }));
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+}
+
+fn is_transport(code: tonic::Code) -> bool {
+    matches!(
+        code,
+        tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Cancelled | tonic::Code::ResourceExhausted
+    )
+}
