@@ -94,12 +94,23 @@ async fn bank_send_is_included_and_balances_move_by_amount_and_fee() {
         .expect("tx included");
     assert!(result.height > 0);
     assert!(result.gas_used > 0 && result.gas_used <= result.gas_wanted);
-    let fee: u128 = result.fee.iter().map(|c| c.amount.parse::<u128>().unwrap()).sum();
-    assert!(fee > 0, "the devnet charges a fee (minimum gas price 0.001stake)");
+    let fee: u128 = result
+        .fee
+        .iter()
+        .map(|c| c.amount.parse::<u128>().unwrap())
+        .sum();
+    assert!(
+        fee > 0,
+        "the devnet charges a fee (minimum gas price 0.001stake)"
+    );
 
     let from_after = grpc.balance(from, "stake").await.unwrap();
     let to_after = grpc.balance(to, "stake").await.unwrap();
-    assert_eq!(from_before - from_after, amount + fee, "sender pays amount and fee");
+    assert_eq!(
+        from_before - from_after,
+        amount + fee,
+        "sender pays amount and fee"
+    );
     assert_eq!(to_after - to_before, amount, "receiver gets the amount");
 }
 
@@ -111,7 +122,10 @@ async fn ibc_store_proof_verifies_against_next_header_and_tampering_fails() {
 
     // A key ibc-go writes at genesis: present, with its proof verified by query_proven.
     let key = b"nextConnectionSequence";
-    let proven = endpoint.query_proven(key, None).await.expect("proof verifies");
+    let proven = endpoint
+        .query_proven(key, None)
+        .await
+        .expect("proof verifies");
     let value = proven.value.clone().expect("key exists");
     assert_eq!(value.len(), 8, "a big-endian u64");
     assert_eq!(proven.proof_height.value(), proven.query_height.value() + 1);
@@ -119,16 +133,33 @@ async fn ibc_store_proof_verifies_against_next_header_and_tampering_fails() {
     let header = endpoint.wait_for_header(proven.proof_height).await.unwrap();
     let app_hash = header.app_hash.as_bytes().to_vec();
     let specs = sdk_proof_specs();
-    verify_merkle_proof(&proven.proof, &specs, &app_hash, "ibc", key, Some(&value)).expect("verifies");
+    verify_merkle_proof(&proven.proof, &specs, &app_hash, "ibc", key, Some(&value))
+        .expect("verifies");
 
     // The header of the query height itself commits to the previous state: wrong root.
     let older = endpoint.wait_for_header(proven.query_height).await.unwrap();
-    assert!(verify_merkle_proof(&proven.proof, &specs, older.app_hash.as_bytes(), "ibc", key, Some(&value)).is_err());
+    assert!(verify_merkle_proof(
+        &proven.proof,
+        &specs,
+        older.app_hash.as_bytes(),
+        "ibc",
+        key,
+        Some(&value)
+    )
+    .is_err());
 
     // One byte changed anywhere that matters makes it fail.
     let mut wrong_value = value.clone();
     wrong_value[7] ^= 1;
-    assert!(verify_merkle_proof(&proven.proof, &specs, &app_hash, "ibc", key, Some(&wrong_value)).is_err());
+    assert!(verify_merkle_proof(
+        &proven.proof,
+        &specs,
+        &app_hash,
+        "ibc",
+        key,
+        Some(&wrong_value)
+    )
+    .is_err());
     for tampered in tampered_copies(&proven.proof) {
         assert!(
             verify_merkle_proof(&tampered, &specs, &app_hash, "ibc", key, Some(&value)).is_err(),
@@ -137,14 +168,27 @@ async fn ibc_store_proof_verifies_against_next_header_and_tampering_fails() {
     }
     let mut wrong_root = app_hash.clone();
     wrong_root[0] ^= 0x80;
-    assert!(verify_merkle_proof(&proven.proof, &specs, &wrong_root, "ibc", key, Some(&value)).is_err());
+    assert!(
+        verify_merkle_proof(&proven.proof, &specs, &wrong_root, "ibc", key, Some(&value)).is_err()
+    );
 
     // Absence is proven too, and an absence proof does not prove presence.
     let missing = b"clients/07-tendermint-999/clientState";
-    let absent = endpoint.query_proven(missing, None).await.expect("absence proof verifies");
+    let absent = endpoint
+        .query_proven(missing, None)
+        .await
+        .expect("absence proof verifies");
     assert!(absent.value.is_none());
     let header = endpoint.wait_for_header(absent.proof_height).await.unwrap();
-    assert!(verify_merkle_proof(&absent.proof, &specs, header.app_hash.as_bytes(), "ibc", missing, Some(b"x")).is_err());
+    assert!(verify_merkle_proof(
+        &absent.proof,
+        &specs,
+        header.app_hash.as_bytes(),
+        "ibc",
+        missing,
+        Some(b"x")
+    )
+    .is_err());
 }
 
 /// Copies of `proof` with one byte flipped: in the leaf value, in an inner node of
@@ -190,7 +234,10 @@ async fn txs_land_while_the_cli_uses_the_same_key() {
         std::thread::spawn(move || {
             let mut accepted = 0u32;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                if chain_cli.bank_send(accounts::RELAYER.name, accounts::USER2.address, "1stake").is_ok() {
+                if chain_cli
+                    .bank_send(accounts::RELAYER.name, accounts::USER2.address, "1stake")
+                    .is_ok()
+                {
                     accepted += 1;
                 }
             }
@@ -227,11 +274,22 @@ async fn txs_land_while_the_cli_uses_the_same_key() {
     let mut sequences: Vec<u64> = landed.iter().map(|(_, s)| *s).collect();
     sequences.sort_unstable();
     sequences.dedup();
-    assert_eq!(sequences.len(), 15, "every endpoint tx used its own sequence");
+    assert_eq!(
+        sequences.len(),
+        15,
+        "every endpoint tx used its own sequence"
+    );
     let sent: u128 = landed.iter().map(|(a, _)| *a).sum();
     let to_after = grpc.balance(to, "stake").await.unwrap();
-    assert_eq!(to_after - to_before, sent, "every endpoint tx executed exactly once");
-    assert!(cli_accepted > 0, "the CLI competed for the key (it landed {cli_accepted} txs)");
+    assert_eq!(
+        to_after - to_before,
+        sent,
+        "every endpoint tx executed exactly once"
+    );
+    assert!(
+        cli_accepted > 0,
+        "the CLI competed for the key (it landed {cli_accepted} txs)"
+    );
     let account = grpc.account(accounts::RELAYER.address).await.unwrap();
     assert!(account.sequence >= 15 + u64::from(cli_accepted));
 }
@@ -251,11 +309,24 @@ async fn event_source_streams_blocks_and_txs() {
     };
     let source = tokio::spawn(run_event_source(settings, tx, shutdown.clone()));
 
-    let first = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.unwrap().unwrap();
-    assert!(matches!(first, ChainEvent::Resubscribed { last_height: None }));
+    let first = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        first,
+        ChainEvent::Resubscribed { last_height: None }
+    ));
     let sent = relayer
         .endpoint
-        .send_msgs(vec![send_msg(accounts::RELAYER.address, accounts::USER1.address, 7)], "")
+        .send_msgs(
+            vec![send_msg(
+                accounts::RELAYER.address,
+                accounts::USER1.address,
+                7,
+            )],
+            "",
+        )
         .await
         .unwrap();
     let mut heights = Vec::new();
@@ -276,8 +347,14 @@ async fn event_source_streams_blocks_and_txs() {
             ChainEvent::Resubscribed { .. } => {}
         }
     }
-    assert!(heights.windows(2).all(|w| w[1] == w[0] + 1), "consecutive blocks: {heights:?}");
+    assert!(
+        heights.windows(2).all(|w| w[1] == w[0] + 1),
+        "consecutive blocks: {heights:?}"
+    );
     shutdown.cancel();
-    tokio::time::timeout(Duration::from_secs(5), source).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), source)
+        .await
+        .unwrap()
+        .unwrap();
     let _ = Height::default();
 }

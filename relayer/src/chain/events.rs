@@ -108,7 +108,11 @@ async fn subscribe_once(
         Ok(u) => u,
         Err(e) => return failed(e.to_string()),
     };
-    let (client, driver) = match WebSocketClient::builder(url).compat_mode(settings.compat).build().await {
+    let (client, driver) = match WebSocketClient::builder(url)
+        .compat_mode(settings.compat)
+        .build()
+        .await
+    {
         Ok(pair) => pair,
         Err(e) => return failed(e.to_string()),
     };

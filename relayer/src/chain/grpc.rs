@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use ibc_proto::cosmos::auth::v1beta1::{query_client::QueryClient as AuthQuery, QueryAccountInfoRequest};
+use ibc_proto::cosmos::auth::v1beta1::{
+    query_client::QueryClient as AuthQuery, QueryAccountInfoRequest,
+};
 use ibc_proto::cosmos::bank::v1beta1::{
     query_client::QueryClient as BankQuery, QueryAllBalancesRequest, QueryBalanceRequest,
 };
@@ -12,7 +14,9 @@ use ibc_proto::cosmos::base::tendermint::v1beta1::{
     service_client::ServiceClient as NodeService, GetNodeInfoRequest, GetNodeInfoResponse,
 };
 use ibc_proto::cosmos::base::v1beta1::Coin;
-use ibc_proto::cosmos::staking::v1beta1::{query_client::QueryClient as StakingQuery, QueryParamsRequest};
+use ibc_proto::cosmos::staking::v1beta1::{
+    query_client::QueryClient as StakingQuery, QueryParamsRequest,
+};
 use ibc_proto::cosmos::tx::v1beta1::{service_client::ServiceClient as TxService, SimulateRequest};
 use tonic::transport::{Channel, Endpoint};
 
@@ -70,7 +74,7 @@ impl GrpcClient {
     }
 
     /// The shared channel, for clients of other services.
-    pub fn channel(&self) -> Channel {
+    pub fn transport(&self) -> Channel {
         self.channel.clone()
     }
 
@@ -90,7 +94,7 @@ impl GrpcClient {
             address: address.to_string(),
         };
         let resp = with_retry(RetryPolicy::QUERY, "auth.AccountInfo", || async {
-            AuthQuery::new(self.channel())
+            AuthQuery::new(self.transport())
                 .account_info(req.clone())
                 .await
                 .map_err(self.status_error("auth.AccountInfo"))
@@ -98,7 +102,10 @@ impl GrpcClient {
         .await;
         let info = match resp {
             Ok(r) => r.into_inner().info,
-            Err(ChainError::Grpc { code: tonic::Code::NotFound, .. }) => None,
+            Err(ChainError::Grpc {
+                code: tonic::Code::NotFound,
+                ..
+            }) => None,
             Err(e) => return Err(e),
         };
         let info = info.ok_or_else(|| ChainError::NotFound {
@@ -118,7 +125,7 @@ impl GrpcClient {
             denom: denom.to_string(),
         };
         let resp = with_retry(RetryPolicy::QUERY, "bank.Balance", || async {
-            BankQuery::new(self.channel())
+            BankQuery::new(self.transport())
                 .balance(req.clone())
                 .await
                 .map_err(self.status_error("bank.Balance"))
@@ -138,7 +145,7 @@ impl GrpcClient {
             resolve_denom: false,
         };
         let resp = with_retry(RetryPolicy::QUERY, "bank.AllBalances", || async {
-            BankQuery::new(self.channel())
+            BankQuery::new(self.transport())
                 .all_balances(req.clone())
                 .await
                 .map_err(self.status_error("bank.AllBalances"))
@@ -151,7 +158,7 @@ impl GrpcClient {
     pub async fn simulate(&self, tx_bytes: Vec<u8>) -> Result<u64, ChainError> {
         #[allow(deprecated)]
         let req = SimulateRequest { tx: None, tx_bytes };
-        let resp = TxService::new(self.channel())
+        let resp = TxService::new(self.transport())
             .simulate(req)
             .await
             .map_err(self.status_error("tx.Simulate"))?;
@@ -166,7 +173,7 @@ impl GrpcClient {
     /// Node info: versions of the node and the application.
     pub async fn node_info(&self) -> Result<GetNodeInfoResponse, ChainError> {
         with_retry(RetryPolicy::QUERY, "tendermint.GetNodeInfo", || async {
-            NodeService::new(self.channel())
+            NodeService::new(self.transport())
                 .get_node_info(GetNodeInfoRequest {})
                 .await
                 .map(tonic::Response::into_inner)
@@ -178,7 +185,7 @@ impl GrpcClient {
     /// The staking module's unbonding time, which bounds a light client's trusting period.
     pub async fn unbonding_time(&self) -> Result<Duration, ChainError> {
         let params = with_retry(RetryPolicy::QUERY, "staking.Params", || async {
-            StakingQuery::new(self.channel())
+            StakingQuery::new(self.transport())
                 .params(QueryParamsRequest {})
                 .await
                 .map_err(self.status_error("staking.Params"))
@@ -186,11 +193,14 @@ impl GrpcClient {
         .await?
         .into_inner()
         .params;
-        let unbonding = params.and_then(|p| p.unbonding_time).ok_or_else(|| ChainError::Decode {
-            chain: self.chain_id.clone(),
-            method: "staking.Params",
-            detail: "no unbonding_time".into(),
-        })?;
+        let unbonding =
+            params
+                .and_then(|p| p.unbonding_time)
+                .ok_or_else(|| ChainError::Decode {
+                    chain: self.chain_id.clone(),
+                    method: "staking.Params",
+                    detail: "no unbonding_time".into(),
+                })?;
         Ok(Duration::new(
             unbonding.seconds.max(0) as u64,
             unbonding.nanos.max(0) as u32,

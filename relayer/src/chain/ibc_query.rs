@@ -51,7 +51,7 @@ macro_rules! query {
     ($self:ident, $client:ident, $method:ident, $name:literal, $msg:expr, $height:expr) => {{
         let msg = $msg;
         with_retry(RetryPolicy::QUERY, $name, || async {
-            $client::new($self.channel())
+            $client::new($self.transport())
                 .$method(request(msg.clone(), $height))
                 .await
                 .map(tonic::Response::into_inner)
@@ -73,11 +73,22 @@ fn not_found(e: ChainError) -> Result<(), ChainError> {
 
 impl GrpcClient {
     /// The client state of `client_id` (as the chain stores it: an `Any`), if it exists.
-    pub async fn client_state(&self, client_id: &str, height: Option<Height>) -> Result<Option<Any>, ChainError> {
+    pub async fn client_state(
+        &self,
+        client_id: &str,
+        height: Option<Height>,
+    ) -> Result<Option<Any>, ChainError> {
         let msg = QueryClientStateRequest {
             client_id: client_id.to_string(),
         };
-        match query!(self, ClientQuery, client_state, "client.ClientState", msg, height) {
+        match query!(
+            self,
+            ClientQuery,
+            client_state,
+            "client.ClientState",
+            msg,
+            height
+        ) {
             Ok(r) => Ok(r.client_state),
             Err(e) => not_found(e).map(|()| None),
         }
@@ -88,7 +99,15 @@ impl GrpcClient {
         let msg = QueryClientStatesRequest {
             pagination: Some(page_request(PAGE)),
         };
-        Ok(query!(self, ClientQuery, client_states, "client.ClientStates", msg, None)?.client_states)
+        Ok(query!(
+            self,
+            ClientQuery,
+            client_states,
+            "client.ClientStates",
+            msg,
+            None
+        )?
+        .client_states)
     }
 
     /// The consensus state that `client_id` stores for the counterparty's `consensus_height`.
@@ -104,7 +123,14 @@ impl GrpcClient {
             revision_height,
             latest_height: false,
         };
-        match query!(self, ClientQuery, consensus_state, "client.ConsensusState", msg, None) {
+        match query!(
+            self,
+            ClientQuery,
+            consensus_state,
+            "client.ConsensusState",
+            msg,
+            None
+        ) {
             Ok(r) => Ok(r.consensus_state),
             Err(e) => not_found(e).map(|()| None),
         }
@@ -119,7 +145,14 @@ impl GrpcClient {
         let msg = QueryConnectionRequest {
             connection_id: connection_id.to_string(),
         };
-        match query!(self, ConnectionQuery, connection, "connection.Connection", msg, height) {
+        match query!(
+            self,
+            ConnectionQuery,
+            connection,
+            "connection.Connection",
+            msg,
+            height
+        ) {
             Ok(r) => Ok(r.connection),
             Err(e) => not_found(e).map(|()| None),
         }
@@ -130,7 +163,15 @@ impl GrpcClient {
         let msg = QueryConnectionsRequest {
             pagination: Some(page_request(PAGE)),
         };
-        Ok(query!(self, ConnectionQuery, connections, "connection.Connections", msg, None)?.connections)
+        Ok(query!(
+            self,
+            ConnectionQuery,
+            connections,
+            "connection.Connections",
+            msg,
+            None
+        )?
+        .connections)
     }
 
     /// The connection ids built on `client_id`.
@@ -138,7 +179,14 @@ impl GrpcClient {
         let msg = QueryClientConnectionsRequest {
             client_id: client_id.to_string(),
         };
-        match query!(self, ConnectionQuery, client_connections, "connection.ClientConnections", msg, None) {
+        match query!(
+            self,
+            ConnectionQuery,
+            client_connections,
+            "connection.ClientConnections",
+            msg,
+            None
+        ) {
             Ok(r) => Ok(r.connection_paths),
             Err(e) => not_found(e).map(|()| Vec::new()),
         }
@@ -170,22 +218,44 @@ impl GrpcClient {
     }
 
     /// The channels built on `connection_id`.
-    pub async fn connection_channels(&self, connection_id: &str) -> Result<Vec<IdentifiedChannel>, ChainError> {
+    pub async fn connection_channels(
+        &self,
+        connection_id: &str,
+    ) -> Result<Vec<IdentifiedChannel>, ChainError> {
         let msg = QueryConnectionChannelsRequest {
             connection: connection_id.to_string(),
             pagination: Some(page_request(PAGE)),
         };
-        Ok(query!(self, ChannelQuery, connection_channels, "channel.ConnectionChannels", msg, None)?.channels)
+        Ok(query!(
+            self,
+            ChannelQuery,
+            connection_channels,
+            "channel.ConnectionChannels",
+            msg,
+            None
+        )?
+        .channels)
     }
 
     /// Sequences of packets sent on `port_id/channel_id` whose commitments are still stored.
-    pub async fn packet_commitments(&self, port_id: &str, channel_id: &str) -> Result<PacketSequences, ChainError> {
+    pub async fn packet_commitments(
+        &self,
+        port_id: &str,
+        channel_id: &str,
+    ) -> Result<PacketSequences, ChainError> {
         let msg = QueryPacketCommitmentsRequest {
             port_id: port_id.to_string(),
             channel_id: channel_id.to_string(),
             pagination: Some(page_request(u64::MAX >> 1)),
         };
-        let r = query!(self, ChannelQuery, packet_commitments, "channel.PacketCommitments", msg, None)?;
+        let r = query!(
+            self,
+            ChannelQuery,
+            packet_commitments,
+            "channel.PacketCommitments",
+            msg,
+            None
+        )?;
         let mut sequences: Vec<u64> = r.commitments.iter().map(|c| c.sequence).collect();
         sequences.sort_unstable();
         Ok(PacketSequences {
@@ -208,7 +278,14 @@ impl GrpcClient {
             pagination: Some(page_request(u64::MAX >> 1)),
             packet_commitment_sequences: sequences.to_vec(),
         };
-        let r = query!(self, ChannelQuery, packet_acknowledgements, "channel.PacketAcknowledgements", msg, None)?;
+        let r = query!(
+            self,
+            ChannelQuery,
+            packet_acknowledgements,
+            "channel.PacketAcknowledgements",
+            msg,
+            None
+        )?;
         let mut sequences: Vec<u64> = r.acknowledgements.iter().map(|c| c.sequence).collect();
         sequences.sort_unstable();
         Ok(PacketSequences {
@@ -229,26 +306,59 @@ impl GrpcClient {
             channel_id: channel_id.to_string(),
             packet_commitment_sequences: sequences.to_vec(),
         };
-        Ok(query!(self, ChannelQuery, unreceived_packets, "channel.UnreceivedPackets", msg, None)?.sequences)
+        Ok(query!(
+            self,
+            ChannelQuery,
+            unreceived_packets,
+            "channel.UnreceivedPackets",
+            msg,
+            None
+        )?
+        .sequences)
     }
 
     /// Of `sequences` sent from this chain's `port_id/channel_id`, those whose
     /// acknowledgement has not been relayed back yet (their commitments remain).
-    pub async fn unreceived_acks(&self, port_id: &str, channel_id: &str, sequences: &[u64]) -> Result<Vec<u64>, ChainError> {
+    pub async fn unreceived_acks(
+        &self,
+        port_id: &str,
+        channel_id: &str,
+        sequences: &[u64],
+    ) -> Result<Vec<u64>, ChainError> {
         let msg = QueryUnreceivedAcksRequest {
             port_id: port_id.to_string(),
             channel_id: channel_id.to_string(),
             packet_ack_sequences: sequences.to_vec(),
         };
-        Ok(query!(self, ChannelQuery, unreceived_acks, "channel.UnreceivedAcks", msg, None)?.sequences)
+        Ok(query!(
+            self,
+            ChannelQuery,
+            unreceived_acks,
+            "channel.UnreceivedAcks",
+            msg,
+            None
+        )?
+        .sequences)
     }
 
     /// The next sequence an ordered channel end expects to receive.
-    pub async fn next_sequence_receive(&self, port_id: &str, channel_id: &str) -> Result<u64, ChainError> {
+    pub async fn next_sequence_receive(
+        &self,
+        port_id: &str,
+        channel_id: &str,
+    ) -> Result<u64, ChainError> {
         let msg = QueryNextSequenceReceiveRequest {
             port_id: port_id.to_string(),
             channel_id: channel_id.to_string(),
         };
-        Ok(query!(self, ChannelQuery, next_sequence_receive, "channel.NextSequenceReceive", msg, None)?.next_sequence_receive)
+        Ok(query!(
+            self,
+            ChannelQuery,
+            next_sequence_receive,
+            "channel.NextSequenceReceive",
+            msg,
+            None
+        )?
+        .next_sequence_receive)
     }
 }

@@ -65,10 +65,12 @@ impl ChainEndpoint {
         let grpc = GrpcClient::new(&chain, &config.grpc_addr, config.rpc_timeout)?;
         let submitter = match keys {
             Some(ring) => {
-                let stored = ring.get(&chain, &config.key_name).map_err(|source| ChainError::Key {
-                    chain: chain.clone(),
-                    source,
-                })?;
+                let stored =
+                    ring.get(&chain, &config.key_name)
+                        .map_err(|source| ChainError::Key {
+                            chain: chain.clone(),
+                            source,
+                        })?;
                 let address = stored.key.address(&config.account_prefix);
                 Some(Arc::new(TxSubmitter::new(
                     config.clone(),
@@ -124,7 +126,11 @@ impl ChainEndpoint {
 
     /// Reads `key` from the IBC store at `height` (latest committed if `None`) with a proof,
     /// and verifies the proof against the app hash of the next block before returning it.
-    pub async fn query_proven(&self, key: &[u8], height: Option<Height>) -> Result<ProvenValue, ChainError> {
+    pub async fn query_proven(
+        &self,
+        key: &[u8],
+        height: Option<Height>,
+    ) -> Result<ProvenValue, ChainError> {
         let store = &self.config.store_prefix;
         let path = format!("store/{store}/key");
         let height = match height {
@@ -135,7 +141,10 @@ impl ChainEndpoint {
                 Height::try_from(latest.value().saturating_sub(1).max(1)).expect("height fits")
             }
         };
-        let answer = self.rpc.abci_query(&path, key.to_vec(), Some(height), true).await?;
+        let answer = self
+            .rpc
+            .abci_query(&path, key.to_vec(), Some(height), true)
+            .await?;
         let proof_err = |source| ChainError::Proof {
             chain: self.id().to_string(),
             source,
@@ -175,13 +184,20 @@ impl ChainEndpoint {
     }
 
     /// The header at `height`, waiting (with a deadline) until the chain has produced it.
-    pub async fn wait_for_header(&self, height: Height) -> Result<tendermint::block::Header, ChainError> {
+    pub async fn wait_for_header(
+        &self,
+        height: Height,
+    ) -> Result<tendermint::block::Header, ChainError> {
         self.wait_for_height(height, NEXT_BLOCK_WAIT).await?;
         Ok(self.rpc.signed_header(height).await?.header)
     }
 
     /// Waits until the chain's latest height is at least `height`.
-    pub async fn wait_for_height(&self, height: Height, timeout: Duration) -> Result<(), ChainError> {
+    pub async fn wait_for_height(
+        &self,
+        height: Height,
+        timeout: Duration,
+    ) -> Result<(), ChainError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if self.rpc.latest_height().await? >= height {

@@ -59,8 +59,9 @@ pub fn merkle_proof_from_ops(ops: &ProofOps) -> Result<MerkleProof, ProofError> 
         .iter()
         .enumerate()
         .map(|(i, op)| {
-            CommitmentProof::decode(op.data.as_slice())
-                .map_err(|e| ProofError::Malformed(format!("proof op {i} ({}): {e}", op.field_type)))
+            CommitmentProof::decode(op.data.as_slice()).map_err(|e| {
+                ProofError::Malformed(format!("proof op {i} ({}): {e}", op.field_type))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(MerkleProof { proofs })
@@ -90,10 +91,22 @@ pub fn verify_merkle_proof(
     };
     let (store_proof, root_proof) = (&proof.proofs[0], &proof.proofs[1]);
     // The root the substore proof computes; the multistore proof must commit to it.
-    let subroot = subroot_of(store_proof).ok_or_else(|| invalid("substore proof computes no root"))?;
+    let subroot =
+        subroot_of(store_proof).ok_or_else(|| invalid("substore proof computes no root"))?;
     let ok = match value {
-        Some(v) => ics23::verify_membership::<HostFunctionsManager>(store_proof, &specs[0], &subroot, key, v),
-        None => ics23::verify_non_membership::<HostFunctionsManager>(store_proof, &specs[0], &subroot, key),
+        Some(v) => ics23::verify_membership::<HostFunctionsManager>(
+            store_proof,
+            &specs[0],
+            &subroot,
+            key,
+            v,
+        ),
+        None => ics23::verify_non_membership::<HostFunctionsManager>(
+            store_proof,
+            &specs[0],
+            &subroot,
+            key,
+        ),
     };
     if !ok {
         return Err(invalid(if value.is_some() {
@@ -132,7 +145,8 @@ mod tests {
     #[test]
     fn shape_mismatch_is_malformed() {
         let proof = MerkleProof { proofs: vec![] };
-        let err = verify_merkle_proof(&proof, &sdk_proof_specs(), b"root", "ibc", b"k", Some(b"v")).unwrap_err();
+        let err = verify_merkle_proof(&proof, &sdk_proof_specs(), b"root", "ibc", b"k", Some(b"v"))
+            .unwrap_err();
         assert!(matches!(err, ProofError::Malformed(_)), "{err}");
     }
 
@@ -141,7 +155,8 @@ mod tests {
         let proof = MerkleProof {
             proofs: vec![CommitmentProof::default(), CommitmentProof::default()],
         };
-        let err = verify_merkle_proof(&proof, &sdk_proof_specs(), b"root", "ibc", b"k", Some(b"v")).unwrap_err();
+        let err = verify_merkle_proof(&proof, &sdk_proof_specs(), b"root", "ibc", b"k", Some(b"v"))
+            .unwrap_err();
         assert!(matches!(err, ProofError::Invalid { .. }), "{err}");
     }
 }

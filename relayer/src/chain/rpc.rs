@@ -8,7 +8,9 @@ use std::time::Duration;
 use tendermint::block::{signed_header::SignedHeader, Height};
 use tendermint::validator;
 use tendermint_rpc::client::CompatMode;
-use tendermint_rpc::endpoint::{abci_query::AbciQuery, block, block_results, broadcast, status, tx};
+use tendermint_rpc::endpoint::{
+    abci_query::AbciQuery, block, block_results, broadcast, status, tx,
+};
 use tendermint_rpc::{Client, HttpClient, HttpClientUrl, Order, Paging, Url};
 
 use crate::chain::error::ChainError;
@@ -29,7 +31,8 @@ impl RpcClient {
     /// Connects to `url`, asks the node for its CometBFT version and speaks that dialect.
     pub async fn connect(chain_id: &str, url: &Url, timeout: Duration) -> Result<Self, ChainError> {
         let build = |mode: CompatMode| {
-            let http_url = HttpClientUrl::try_from(url.clone()).map_err(|e| rpc_error(chain_id, "connect", e))?;
+            let http_url = HttpClientUrl::try_from(url.clone())
+                .map_err(|e| rpc_error(chain_id, "connect", e))?;
             HttpClient::builder(http_url)
                 .compat_mode(mode)
                 .timeout(timeout)
@@ -42,7 +45,8 @@ impl RpcClient {
             client: build(CompatMode::latest())?,
         };
         let status = probe.status().await?;
-        let mode = CompatMode::from_version(status.node_info.version).unwrap_or(CompatMode::latest());
+        let mode =
+            CompatMode::from_version(status.node_info.version).unwrap_or(CompatMode::latest());
         let client = build(mode)?;
         if status.node_info.network.as_str() != chain_id {
             return Err(ChainError::Decode {
@@ -100,7 +104,11 @@ impl RpcClient {
     /// `/commit` at `height`: the header and the commit that signs it.
     pub async fn signed_header(&self, height: Height) -> Result<SignedHeader, ChainError> {
         with_retry(RetryPolicy::QUERY, "commit", || async {
-            let resp = self.client.commit(height).await.map_err(self.err("commit"))?;
+            let resp = self
+                .client
+                .commit(height)
+                .await
+                .map_err(self.err("commit"))?;
             Ok(resp.signed_header)
         })
         .await
@@ -138,7 +146,10 @@ impl RpcClient {
 
     /// `/broadcast_tx_sync`: submits a tx and returns its CheckTx result. Not retried:
     /// the caller decides, since a lost answer may still mean the tx is in the mempool.
-    pub async fn broadcast_tx_sync(&self, tx: Vec<u8>) -> Result<broadcast::tx_sync::Response, ChainError> {
+    pub async fn broadcast_tx_sync(
+        &self,
+        tx: Vec<u8>,
+    ) -> Result<broadcast::tx_sync::Response, ChainError> {
         self.client
             .broadcast_tx_sync(tx)
             .await
@@ -171,16 +182,26 @@ impl RpcClient {
     }
 
     /// `/block_results` at `height`: the events of every tx and of block finalization.
-    pub async fn block_results(&self, height: Height) -> Result<block_results::Response, ChainError> {
+    pub async fn block_results(
+        &self,
+        height: Height,
+    ) -> Result<block_results::Response, ChainError> {
         with_retry(RetryPolicy::QUERY, "block_results", || async {
-            self.client.block_results(height).await.map_err(self.err("block_results"))
+            self.client
+                .block_results(height)
+                .await
+                .map_err(self.err("block_results"))
         })
         .await
     }
 }
 
 /// Wraps a `tendermint-rpc` error with the chain and method.
-pub(crate) fn rpc_error(chain_id: &str, method: &'static str, e: tendermint_rpc::Error) -> ChainError {
+pub(crate) fn rpc_error(
+    chain_id: &str,
+    method: &'static str,
+    e: tendermint_rpc::Error,
+) -> ChainError {
     ChainError::Rpc {
         chain: chain_id.to_string(),
         method,

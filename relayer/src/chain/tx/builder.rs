@@ -75,6 +75,7 @@ impl TxBuilder<'_> {
     }
 
     /// Signs `body_bytes` with `fee` for `account`.
+    #[allow(deprecated)] // `tip` is deprecated but still a field of AuthInfo
     pub fn sign(&self, body_bytes: Vec<u8>, fee: Fee, account: AccountState) -> SignedTx {
         let pub_key = encode_any(&PubKey {
             key: self.key.public_key_compressed().to_vec(),
@@ -124,7 +125,10 @@ mod tests {
     fn gas_is_scaled_and_capped() {
         assert_eq!(gas_limit_from_simulation(100_000, 1.3, 4_000_000), 130_000);
         assert_eq!(gas_limit_from_simulation(100_001, 1.5, 4_000_000), 150_002);
-        assert_eq!(gas_limit_from_simulation(10_000_000, 1.3, 4_000_000), 4_000_000);
+        assert_eq!(
+            gas_limit_from_simulation(10_000_000, 1.3, 4_000_000),
+            4_000_000
+        );
     }
 
     #[test]

@@ -139,7 +139,9 @@ pub fn classify(phase: TxPhase, codespace: &str, code: u32, log: &str) -> Option
         (SDK, 11) => TxError::OutOfGas { phase, log: log_s },
         (SDK, 13) => TxError::InsufficientFee { phase, log: log_s },
         (SDK, 20) => TxError::MempoolFull { log: log_s },
-        (_, _) if log.contains("packet messages are redundant") => TxError::RedundantPacket { phase, log: log_s },
+        (_, _) if log.contains("packet messages are redundant") => {
+            TxError::RedundantPacket { phase, log: log_s }
+        }
         (_, _) if log.contains("account sequence mismatch") => TxError::SequenceMismatch {
             phase,
             expected: expected_sequence(log),
@@ -208,10 +210,31 @@ mod tests {
     #[test]
     fn known_codes() {
         assert_eq!(classify(TxPhase::DeliverTx, "sdk", 0, ""), None);
-        assert_eq!(classify(TxPhase::DeliverTx, "sdk", 11, "out of gas").unwrap().reason(), "out_of_gas");
-        assert_eq!(classify(TxPhase::CheckTx, "sdk", 13, "insufficient fees").unwrap().reason(), "insufficient_fee");
-        assert_eq!(classify(TxPhase::CheckTx, "sdk", 20, "mempool is full").unwrap().reason(), "mempool_full");
-        let redundant = classify(TxPhase::CheckTx, "channel", 22, "packet messages are redundant").unwrap();
+        assert_eq!(
+            classify(TxPhase::DeliverTx, "sdk", 11, "out of gas")
+                .unwrap()
+                .reason(),
+            "out_of_gas"
+        );
+        assert_eq!(
+            classify(TxPhase::CheckTx, "sdk", 13, "insufficient fees")
+                .unwrap()
+                .reason(),
+            "insufficient_fee"
+        );
+        assert_eq!(
+            classify(TxPhase::CheckTx, "sdk", 20, "mempool is full")
+                .unwrap()
+                .reason(),
+            "mempool_full"
+        );
+        let redundant = classify(
+            TxPhase::CheckTx,
+            "channel",
+            22,
+            "packet messages are redundant",
+        )
+        .unwrap();
         assert_eq!(redundant.reason(), "redundant_packet");
         assert!(!redundant.is_transient());
         let other = classify(TxPhase::DeliverTx, "bank", 5, "insufficient funds").unwrap();
@@ -221,8 +244,18 @@ mod tests {
 
     #[test]
     fn messages_without_codes() {
-        let e = classify_message(TxPhase::Simulate, "rpc error: account sequence mismatch, expected 3, got 2").unwrap();
-        assert!(matches!(e, TxError::SequenceMismatch { expected: Some(3), .. }));
+        let e = classify_message(
+            TxPhase::Simulate,
+            "rpc error: account sequence mismatch, expected 3, got 2",
+        )
+        .unwrap();
+        assert!(matches!(
+            e,
+            TxError::SequenceMismatch {
+                expected: Some(3),
+                ..
+            }
+        ));
         assert!(classify_message(TxPhase::Simulate, "connection refused").is_none());
     }
 }

@@ -72,7 +72,13 @@ impl std::fmt::Debug for TxSubmitter {
 
 impl TxSubmitter {
     /// A submitter for `key` (whose address is `address`) on the chain of `config`.
-    pub fn new(config: ChainConfig, key: KeyPair, address: String, rpc: RpcClient, grpc: GrpcClient) -> Self {
+    pub fn new(
+        config: ChainConfig,
+        key: KeyPair,
+        address: String,
+        rpc: RpcClient,
+        grpc: GrpcClient,
+    ) -> Self {
         Self {
             chain_id: config.id.to_string(),
             key,
@@ -134,7 +140,11 @@ impl TxSubmitter {
             *cached = Some(account);
             let result = async {
                 let gas = self.estimate_gas(&builder, &body, account).await?;
-                let fee = fee_for_gas(gas, self.config.gas_price.price, &self.config.gas_price.denom);
+                let fee = fee_for_gas(
+                    gas,
+                    self.config.gas_price.price,
+                    &self.config.gas_price.denom,
+                );
                 let signed = builder.sign(body.clone(), fee, account);
                 self.broadcast(&signed).await.map(|()| signed)
             }
@@ -153,7 +163,10 @@ impl TxSubmitter {
                 }) if resigns < MAX_RESIGNS => {
                     resigns += 1;
                     tracing::debug!(chain = %self.chain_id, ?expected, had = account.sequence, "sequence mismatch; re-signing");
-                    *cached = expected.map(|sequence| AccountState { sequence, ..account });
+                    *cached = expected.map(|sequence| AccountState {
+                        sequence,
+                        ..account
+                    });
                 }
                 Err(e) => {
                     // The chain may have moved on while this failed; read it afresh next time.
@@ -165,19 +178,30 @@ impl TxSubmitter {
     }
 
     /// Gas limit for the tx: simulated gas × multiplier, capped by max_gas.
-    async fn estimate_gas(&self, builder: &TxBuilder<'_>, body: &[u8], account: AccountState) -> Result<u64, ChainError> {
-        let probe_fee = fee_for_gas(self.config.max_gas, self.config.gas_price.price, &self.config.gas_price.denom);
+    async fn estimate_gas(
+        &self,
+        builder: &TxBuilder<'_>,
+        body: &[u8],
+        account: AccountState,
+    ) -> Result<u64, ChainError> {
+        let probe_fee = fee_for_gas(
+            self.config.max_gas,
+            self.config.gas_price.price,
+            &self.config.gas_price.denom,
+        );
         let probe = builder.sign(body.to_vec(), probe_fee, account);
         let simulated = with_retry(RetryPolicy::QUERY, "tx.Simulate", || async {
             match self.grpc.simulate(probe.bytes.clone()).await {
                 Ok(gas) => Ok(gas),
                 Err(ChainError::Grpc { code, message, .. }) if !is_transport(code) => {
-                    let source = classify_message(TxPhase::Simulate, &message).unwrap_or(TxError::Rejected {
-                        phase: TxPhase::Simulate,
-                        codespace: String::new(),
-                        code: code as u32,
-                        log: message,
-                    });
+                    let source = classify_message(TxPhase::Simulate, &message).unwrap_or(
+                        TxError::Rejected {
+                            phase: TxPhase::Simulate,
+                            codespace: String::new(),
+                            code: code as u32,
+                            log: message,
+                        },
+                    );
                     Err(self.tx_err(source))
                 }
                 Err(e) => Err(e),
@@ -206,7 +230,12 @@ impl TxSubmitter {
                 });
             }
         };
-        match classify(TxPhase::CheckTx, &resp.codespace, resp.code.value(), &resp.log) {
+        match classify(
+            TxPhase::CheckTx,
+            &resp.codespace,
+            resp.code.value(),
+            &resp.log,
+        ) {
             None => Ok(()),
             Some(source) => Err(self.tx_err(source)),
         }
@@ -227,7 +256,9 @@ impl TxSubmitter {
         loop {
             if let Some(resp) = self.rpc.tx(hash).await.unwrap_or(None) {
                 let r = resp.tx_result;
-                if let Some(source) = classify(TxPhase::DeliverTx, &r.codespace, r.code.value(), &r.log) {
+                if let Some(source) =
+                    classify(TxPhase::DeliverTx, &r.codespace, r.code.value(), &r.log)
+                {
                     return Err(self.tx_err(source));
                 }
                 return Ok(TxResult {
@@ -243,9 +274,10 @@ impl TxSubmitter {
             polls += 1;
             // After a few misses, check whether another tx consumed this sequence.
             if polls % 4 == 0 {
-                if let (Ok(account), Ok(height)) =
-                    (self.grpc.account(&self.address).await, self.rpc.latest_height().await)
-                {
+                if let (Ok(account), Ok(height)) = (
+                    self.grpc.account(&self.address).await,
+                    self.rpc.latest_height().await,
+                ) {
                     if account.sequence > signed.sequence {
                         let since = *sequence_passed_at.get_or_insert(height.value());
                         if height.value() >= since + SUPERSEDED_AFTER_BLOCKS {
@@ -271,6 +303,9 @@ impl TxSubmitter {
 fn is_transport(code: tonic::Code) -> bool {
     matches!(
         code,
-        tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Cancelled | tonic::Code::ResourceExhausted
+        tonic::Code::Unavailable
+            | tonic::Code::DeadlineExceeded
+            | tonic::Code::Cancelled
+            | tonic::Code::ResourceExhausted
     )
 }
