@@ -137,8 +137,9 @@ impl ChainEndpoint {
             Some(h) => h,
             // The newest state whose commitment is in a header already.
             None => {
+                // (CometBFT refuses proofs at height 1.)
                 let latest = self.rpc.latest_height().await?;
-                Height::try_from(latest.value().saturating_sub(1).max(1)).expect("height fits")
+                Height::try_from(latest.value().saturating_sub(1).max(2)).expect("height fits")
             }
         };
         let answer = self
