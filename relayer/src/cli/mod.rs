@@ -1,5 +1,7 @@
-//! The command line: `config`, `keys` and `query` command groups.
+//! The command line: `config`, `keys`, `create`, `update`, `query` and `start`.
 
+mod client;
+mod create;
 mod keys;
 mod query;
 
@@ -7,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub use create::{CreateCommand, UpdateCommand};
 pub use keys::KeysCommand;
 pub use query::QueryCommand;
 
@@ -53,9 +56,17 @@ pub enum Command {
     /// Keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Create clients, connections, channels, or a whole path (idempotent).
+    #[command(subcommand)]
+    Create(CreateCommand),
+    /// Update a client.
+    #[command(subcommand)]
+    Update(UpdateCommand),
     /// Queries.
     #[command(subcommand)]
     Query(QueryCommand),
+    /// Run the relayer daemon until SIGINT/SIGTERM.
+    Start,
 }
 
 /// `config` subcommands.
@@ -80,6 +91,14 @@ impl Cli {
             }
             Command::Keys(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Query(cmd) => cmd.run(&Config::load(&self.config)?).await,
+            Command::Create(cmd) => cmd.run(&Config::load(&self.config)?).await,
+            Command::Update(cmd) => cmd.run(&Config::load(&self.config)?).await,
+            Command::Start => {
+                let config = Config::load(&self.config)?;
+                let shutdown = tokio_util::sync::CancellationToken::new();
+                crate::supervisor::cancel_on_signals(shutdown.clone())?;
+                crate::supervisor::run(config, shutdown).await
+            }
         }
     }
 }
@@ -96,4 +115,21 @@ pub(crate) fn chain_config<'a>(
             known.join(", ")
         )
     })
+}
+
+/// Connects to chain `id` of `config`, with its signing key when `with_key`.
+pub(crate) async fn connect(
+    config: &Config,
+    id: &str,
+    with_key: bool,
+) -> anyhow::Result<crate::chain::ChainEndpoint> {
+    let chain = chain_config(config, id)?;
+    let ring = crate::keys::KeyRing::new(&config.global.key_dir);
+    let keys = with_key.then_some(&ring);
+    Ok(crate::chain::ChainEndpoint::connect(chain, keys).await?)
+}
+
+/// Prints one JSON value on stdout.
+pub(crate) fn print_json(value: &serde_json::Value) {
+    println!("{value}");
 }

@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use super::chain_config;
+use super::{chain_config, client, connect, print_json};
 use crate::chain::ChainEndpoint;
 use crate::config::Config;
 
@@ -18,12 +18,124 @@ pub enum QueryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A client (or every client on the chain): tracked chain, height, status, time left.
+    Client {
+        /// The chain the client lives on.
+        #[arg(long)]
+        chain: String,
+        /// The client id (default: every client).
+        #[arg(long)]
+        client: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A connection end.
+    Connection {
+        /// The chain.
+        #[arg(long)]
+        chain: String,
+        /// The connection id.
+        #[arg(long)]
+        connection: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A channel end.
+    Channel {
+        /// The chain.
+        #[arg(long)]
+        chain: String,
+        /// The port id.
+        #[arg(long, default_value = "transfer")]
+        port: String,
+        /// The channel id.
+        #[arg(long)]
+        channel: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl QueryCommand {
     /// Runs it.
     pub async fn run(self, config: &Config) -> anyhow::Result<()> {
         match self {
+            QueryCommand::Client {
+                chain,
+                client: id,
+                json,
+            } => client::query_clients(config, &chain, id.as_deref(), json).await,
+            QueryCommand::Connection {
+                chain,
+                connection,
+                json,
+            } => {
+                let endpoint = connect(config, &chain, false).await?;
+                let end = endpoint
+                    .grpc()
+                    .connection(&connection, None)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("{chain}: connection {connection} not found"))?;
+                let state = stateset_channels::HandshakeState::from_connection_state(end.state);
+                let cp = end.counterparty.clone().unwrap_or_default();
+                if json {
+                    print_json(&serde_json::json!({
+                        "chain": chain, "connection_id": connection, "state": format!("{state:?}"),
+                        "client_id": end.client_id, "counterparty_client_id": cp.client_id,
+                        "counterparty_connection_id": cp.connection_id,
+                        "delay_period_ns": end.delay_period,
+                    }));
+                } else {
+                    println!(
+                        "{chain} {connection}: {state:?}, client {}, counterparty {} (client {})",
+                        end.client_id,
+                        if cp.connection_id.is_empty() {
+                            "-"
+                        } else {
+                            &cp.connection_id
+                        },
+                        cp.client_id
+                    );
+                }
+                Ok(())
+            }
+            QueryCommand::Channel {
+                chain,
+                port,
+                channel,
+                json,
+            } => {
+                let endpoint = connect(config, &chain, false).await?;
+                let end = endpoint
+                    .grpc()
+                    .channel(&port, &channel, None)
+                    .await?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("{chain}: channel {port}/{channel} not found")
+                    })?;
+                let state = stateset_channels::HandshakeState::from_channel_state(end.state);
+                let ordering = stateset_channels::Ordering::from_proto(end.ordering)
+                    .map_or("none".to_string(), |o| format!("{o:?}"));
+                let cp = end.counterparty.clone().unwrap_or_default();
+                if json {
+                    print_json(&serde_json::json!({
+                        "chain": chain, "port_id": port, "channel_id": channel, "state": format!("{state:?}"),
+                        "ordering": ordering, "version": end.version,
+                        "connection_hops": end.connection_hops,
+                        "counterparty_port_id": cp.port_id, "counterparty_channel_id": cp.channel_id,
+                    }));
+                } else {
+                    println!(
+                        "{chain} {port}/{channel}: {state:?}, {ordering}, version {}, over {}, counterparty {}/{}",
+                        end.version, end.connection_hops.join(","), cp.port_id,
+                        if cp.channel_id.is_empty() { "-" } else { &cp.channel_id }
+                    );
+                }
+                Ok(())
+            }
             QueryCommand::Status { chain, json } => {
                 let chains = match chain {
                     Some(id) => vec![chain_config(config, &id)?.clone()],

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use types::{
-    ChainConfig, EventSourceConfig, GasPrice, GlobalConfig, StoreConfig, TelemetryConfig,
-    TrustThreshold,
+    ChainConfig, DaemonConfig, EventSourceConfig, GasPrice, GlobalConfig, StoreConfig,
+    TelemetryConfig, TrustThreshold,
 };
 
 /// A configuration error: the file, the key, the problem and the fix.
@@ -59,6 +59,9 @@ pub struct Config {
     /// The metrics and status server.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// What the daemon does besides relaying packets.
+    #[serde(default)]
+    pub daemon: DaemonConfig,
     /// The chains the relayer serves.
     #[serde(default)]
     pub chains: Vec<ChainConfig>,
@@ -114,6 +117,19 @@ impl Config {
             key,
             message,
         };
+        let f = self.daemon.refresh_fraction;
+        if !(f > 0.0 && f < 1.0) {
+            return Err(err(
+                "daemon.refresh_fraction".into(),
+                format!("{f} is not between 0 and 1; e.g. 0.333 refreshes after a third of the trusting period"),
+            ));
+        }
+        if self.daemon.scan_interval.is_zero() {
+            return Err(err(
+                "daemon.scan_interval".into(),
+                "must be positive (e.g. \"2s\")".into(),
+            ));
+        }
         let mut seen = HashSet::new();
         for (i, c) in self.chains.iter().enumerate() {
             let key = |k: &str| format!("chains[{i}].{k}");

@@ -24,6 +24,32 @@ impl Default for GlobalConfig {
     }
 }
 
+/// `[daemon]`: what `start` does besides relaying packets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// Keep the clients of configured chains alive.
+    pub refresh_clients: bool,
+    /// Update a client once this fraction of its trusting period has passed (0 < f < 1).
+    pub refresh_fraction: f64,
+    /// Finish connection and channel handshakes that others started.
+    pub complete_handshakes: bool,
+    /// How often clients and handshakes are checked.
+    #[serde(with = "humantime_serde")]
+    pub scan_interval: Duration,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            refresh_clients: true,
+            refresh_fraction: 1.0 / 3.0,
+            complete_handshakes: true,
+            scan_interval: Duration::from_secs(2),
+        }
+    }
+}
+
 /// `[store]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -1,0 +1,281 @@
+//! ICS-24 identifiers and IBC heights.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ibc_proto::ibc::core::client::v1::Height as ProtoHeight;
+
+/// An identifier that breaks the ICS-24 rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    /// Wrong length.
+    #[error("{kind} `{id}` has {len} characters; expected {min} to {max}")]
+    Length {
+        /// Which identifier.
+        kind: &'static str,
+        /// The identifier.
+        id: String,
+        /// Its length.
+        len: usize,
+        /// Shortest allowed.
+        min: usize,
+        /// Longest allowed.
+        max: usize,
+    },
+    /// A character outside `a-zA-Z0-9._+-#[]<>`.
+    #[error("{kind} `{id}` contains `{ch}`; only a-z A-Z 0-9 . _ + - # [ ] < > are allowed")]
+    Char {
+        /// Which identifier.
+        kind: &'static str,
+        /// The identifier.
+        id: String,
+        /// The offending character.
+        ch: char,
+    },
+    /// A height that is not `revision-height`.
+    #[error("height `{0}` is not of the form REVISION-HEIGHT")]
+    Height(String),
+}
+
+fn validate(kind: &'static str, id: &str, min: usize, max: usize) -> Result<(), IdError> {
+    let len = id.len();
+    if len < min || len > max {
+        return Err(IdError::Length {
+            kind,
+            id: id.into(),
+            len,
+            min,
+            max,
+        });
+    }
+    if let Some(ch) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._+-#[]<>".contains(*c)))
+    {
+        return Err(IdError::Char {
+            kind,
+            id: id.into(),
+            ch,
+        });
+    }
+    Ok(())
+}
+
+macro_rules! identifier {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $min:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The identifier as a string.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The number at the end of the identifier (`connection-4` → 4).
+            pub fn sequence(&self) -> Option<u64> {
+                self.0.rsplit('-').next()?.parse().ok()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                validate($kind, s, $min, $max)?;
+                Ok(Self(s.to_string()))
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+identifier!(
+    /// A client identifier, e.g. `07-tendermint-0`.
+    ClientId, "client id", 9, 64
+);
+identifier!(
+    /// A connection identifier, e.g. `connection-0`.
+    ConnectionId, "connection id", 10, 64
+);
+identifier!(
+    /// A channel identifier, e.g. `channel-0`.
+    ChannelId, "channel id", 8, 64
+);
+identifier!(
+    /// A port identifier, e.g. `transfer`.
+    PortId, "port id", 2, 128
+);
+
+impl ConnectionId {
+    /// `connection-{n}`.
+    pub fn new(n: u64) -> Self {
+        Self(format!("connection-{n}"))
+    }
+}
+
+impl ChannelId {
+    /// `channel-{n}`.
+    pub fn new(n: u64) -> Self {
+        Self(format!("channel-{n}"))
+    }
+}
+
+/// An IBC height: revision number and the height within that revision.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct Height {
+    /// The revision (the number at the end of the chain id).
+    pub revision_number: u64,
+    /// The block height.
+    pub revision_height: u64,
+}
+
+impl Height {
+    /// A height in revision `revision_number`.
+    pub fn new(revision_number: u64, revision_height: u64) -> Self {
+        Self {
+            revision_number,
+            revision_height,
+        }
+    }
+
+    /// The zero height ("no height", e.g. no timeout height).
+    pub fn is_zero(&self) -> bool {
+        self.revision_number == 0 && self.revision_height == 0
+    }
+}
+
+impl fmt::Display for Height {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.revision_number, self.revision_height)
+    }
+}
+
+impl FromStr for Height {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        let (rev, h) = s.split_once('-').ok_or_else(|| IdError::Height(s.into()))?;
+        Ok(Height {
+            revision_number: rev.parse().map_err(|_| IdError::Height(s.into()))?,
+            revision_height: h.parse().map_err(|_| IdError::Height(s.into()))?,
+        })
+    }
+}
+
+impl From<ProtoHeight> for Height {
+    fn from(h: ProtoHeight) -> Self {
+        Height {
+            revision_number: h.revision_number,
+            revision_height: h.revision_height,
+        }
+    }
+}
+
+impl From<Height> for ProtoHeight {
+    fn from(h: Height) -> Self {
+        ProtoHeight {
+            revision_number: h.revision_number,
+            revision_height: h.revision_height,
+        }
+    }
+}
+
+/// The revision number of a chain id as ibc-go parses it: `name-N` with N a number without
+/// a leading zero gives N; any other chain id gives 0.
+pub fn parse_revision_number(chain_id: &str) -> u64 {
+    match chain_id.rsplit_once('-') {
+        Some((name, n))
+            if !name.is_empty()
+                && !name.ends_with('-')
+                && !n.is_empty()
+                && !n.starts_with('0')
+                && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            n.parse().unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_follow_ics24() {
+        assert_eq!(
+            "07-tendermint-0".parse::<ClientId>().unwrap().sequence(),
+            Some(0)
+        );
+        assert_eq!(ConnectionId::new(12).as_str(), "connection-12");
+        assert_eq!(ChannelId::new(3).sequence(), Some(3));
+        assert!(matches!(
+            "ab".parse::<ClientId>(),
+            Err(IdError::Length { .. })
+        ));
+        assert!(matches!(
+            "channel/0".parse::<ChannelId>(),
+            Err(IdError::Char { ch: '/', .. })
+        ));
+        assert!("icacontroller-cosmos1abc".parse::<PortId>().is_ok());
+        assert!("x".parse::<PortId>().is_err());
+    }
+
+    #[test]
+    fn heights_parse_print_and_order() {
+        let h: Height = "1-250".parse().unwrap();
+        assert_eq!(h, Height::new(1, 250));
+        assert_eq!(h.to_string(), "1-250");
+        assert!(Height::new(1, 9) < Height::new(1, 10));
+        assert!(Height::new(0, 99) < Height::new(1, 1));
+        assert!("250".parse::<Height>().is_err());
+        assert!(Height::default().is_zero());
+    }
+
+    #[test]
+    fn revision_numbers_as_ibc_go_parses_them() {
+        assert_eq!(parse_revision_number("stateset-devnet-1"), 1);
+        assert_eq!(parse_revision_number("cosmoshub-4"), 4);
+        assert_eq!(parse_revision_number("alpha-e2e-0"), 0);
+        assert_eq!(parse_revision_number("chain-01"), 0);
+        assert_eq!(parse_revision_number("simd"), 0);
+        assert_eq!(parse_revision_number("a--1"), 0);
+    }
+}

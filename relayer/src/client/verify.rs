@@ -1,0 +1,124 @@
+//! Header verification before any MsgUpdateClient: skipping verification from the client's
+//! trusted height to the target, bisecting through intermediate heights when the validator
+//! set changed too much for one step.
+
+use std::time::Duration;
+
+use tendermint::block::Height as TmHeight;
+use tendermint::Time;
+use tendermint_light_client_verifier::options::Options;
+use tendermint_light_client_verifier::types::{LightBlock, TrustThreshold};
+use tendermint_light_client_verifier::{ProdVerifier, Verdict, Verifier};
+
+use super::light_block::LightBlockSource;
+use super::ClientError;
+
+/// The most light blocks one verification may fetch (bisection steps included).
+const MAX_FETCHES: usize = 64;
+
+/// Verification parameters of one client.
+#[derive(Clone, Copy, Debug)]
+pub struct VerifyOptions {
+    /// The client's trust threshold.
+    pub trust_threshold: TrustThreshold,
+    /// The client's trusting period.
+    pub trusting_period: Duration,
+    /// The client's max clock drift.
+    pub clock_drift: Duration,
+    /// The time verification is judged at: the host chain's latest block time.
+    pub now: Time,
+}
+
+/// Verifies the light block at `target` starting from `trusted`, and returns the light blocks
+/// to submit in order (each verified from the previous one; the last is `target`'s).
+///
+/// A block whose verification fails is never returned: the error says which height failed
+/// against which trusted height and why.
+pub async fn verify_to_target<S: LightBlockSource>(
+    source: &S,
+    chain_id: &str,
+    trusted: LightBlock,
+    target: TmHeight,
+    options: &VerifyOptions,
+) -> Result<Vec<LightBlock>, ClientError> {
+    let verifier = ProdVerifier::default();
+    let opts = Options {
+        trust_threshold: options.trust_threshold,
+        trusting_period: options.trusting_period,
+        clock_drift: options.clock_drift,
+    };
+    let mut trusted = trusted;
+    let mut verified = Vec::new();
+    // Heights still to reach, the next one to try last.
+    let mut pending = vec![target];
+    let mut fetches = 0;
+    while let Some(&height) = pending.last() {
+        if height <= trusted.height() {
+            pending.pop();
+            continue;
+        }
+        fetches += 1;
+        if fetches > MAX_FETCHES {
+            return Err(ClientError::Verification {
+                chain: chain_id.to_string(),
+                height: target.value(),
+                trusted: trusted.height().value(),
+                detail: format!("no verifiable path after {MAX_FETCHES} light blocks"),
+            });
+        }
+        let block = source.light_block(height).await?;
+        check_fetched(chain_id, &block, height)?;
+        let verdict = verifier.verify_update_header(
+            block.as_untrusted_state(),
+            trusted.as_trusted_state(),
+            &opts,
+            options.now,
+        );
+        match verdict {
+            Verdict::Success => {
+                pending.pop();
+                trusted = block.clone();
+                verified.push(block);
+            }
+            Verdict::NotEnoughTrust(tally) => {
+                let low = trusted.height().value();
+                let mid = low + (height.value() - low) / 2;
+                if mid == low {
+                    return Err(ClientError::Verification {
+                        chain: chain_id.to_string(),
+                        height: height.value(),
+                        trusted: low,
+                        detail: format!("not enough trust for the adjacent header: {tally}"),
+                    });
+                }
+                pending.push(TmHeight::try_from(mid).expect("height fits"));
+            }
+            Verdict::Invalid(detail) => {
+                return Err(ClientError::Verification {
+                    chain: chain_id.to_string(),
+                    height: height.value(),
+                    trusted: trusted.height().value(),
+                    detail: detail.to_string(),
+                });
+            }
+        }
+    }
+    Ok(verified)
+}
+
+/// A light block must be of the chain and height asked for.
+fn check_fetched(chain_id: &str, block: &LightBlock, height: TmHeight) -> Result<(), ClientError> {
+    let header = &block.signed_header.header;
+    if header.chain_id.as_str() != chain_id || header.height != height {
+        return Err(ClientError::Verification {
+            chain: chain_id.to_string(),
+            height: height.value(),
+            trusted: 0,
+            detail: format!(
+                "the source served block {} of {} instead",
+                header.height, header.chain_id
+            ),
+        });
+    }
+    Ok(())
+}
