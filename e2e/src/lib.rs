@@ -39,6 +39,7 @@ pub mod chain;
 mod error;
 pub mod ports;
 mod process;
+pub mod relayer;
 mod rpc;
 pub mod simd;
 

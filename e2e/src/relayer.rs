@@ -1,0 +1,229 @@
+//! The relayer under test, as operators run it: its binary, a config file for a set of test
+//! chains, its key imported on each, and the daemon as a child process.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use crate::chain::TestChain;
+use crate::{accounts, target_dir, workspace_root};
+
+/// The relayer binary, built once per test process (a no-op when it is up to date).
+pub fn binary() -> PathBuf {
+    static BUILD: Once = Once::new();
+    BUILD.call_once(|| {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--quiet", "--locked", "-p", "stateset-relayer", "--bin", "stateset-relayer"])
+            .current_dir(workspace_root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building stateset-relayer failed");
+    });
+    target_dir().join("debug").join("stateset-relayer")
+}
+
+/// Settings of the `[daemon]` section.
+#[derive(Clone, Debug)]
+pub struct DaemonSettings {
+    /// `refresh_fraction`.
+    pub refresh_fraction: f64,
+    /// `scan_interval`.
+    pub scan_interval: Duration,
+}
+
+impl Default for DaemonSettings {
+    fn default() -> Self {
+        Self { refresh_fraction: 1.0 / 3.0, scan_interval: Duration::from_secs(1) }
+    }
+}
+
+/// A relayer home: a config for some test chains, keys imported, a store directory.
+pub struct RelayerHome {
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+impl RelayerHome {
+    /// Writes the config for `chains` and imports the relayer's key on each.
+    pub fn new(chains: &[&TestChain], daemon: DaemonSettings) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut text = format!(
+            "[global]\nlog_level = \"info\"\nkey_dir = \"keys\"\n\n[store]\npath = \"store\"\n\n\
+             [telemetry]\nenabled = false\n\n[daemon]\nrefresh_fraction = {}\nscan_interval = \"{}ms\"\n",
+            daemon.refresh_fraction,
+            daemon.scan_interval.as_millis()
+        );
+        for c in chains {
+            text += &format!(
+                "\n[[chains]]\nid = \"{}\"\nrpc_addr = \"{}\"\ngrpc_addr = \"{}\"\n\
+                 event_source = {{ mode = \"push\", url = \"{}\" }}\naccount_prefix = \"cosmos\"\n\
+                 key_name = \"relayer\"\ngas_price = {{ price = 0.001, denom = \"stake\" }}\n\
+                 max_block_time = \"5s\"\nclock_drift = \"5s\"\n",
+                c.chain_id(),
+                c.rpc_url(),
+                c.grpc_url(),
+                c.ws_url()
+            );
+        }
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, text).expect("config written");
+        std::fs::write(dir.path().join("mnemonic"), accounts::RELAYER.mnemonic).expect("mnemonic written");
+        let home = RelayerHome { dir, config };
+        for c in chains {
+            let mnemonic = home.dir.path().join("mnemonic");
+            let out = home.run(["keys", "add", "--chain", c.chain_id(), "--mnemonic-file", mnemonic.to_str().unwrap()]);
+            assert!(out.status.success(), "keys add: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        home
+    }
+
+    /// The config file.
+    pub fn config(&self) -> &Path {
+        &self.config
+    }
+
+    /// A command running the relayer with this config.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = Command::new(binary());
+        cmd.arg("--config").arg(&self.config).args(args);
+        cmd.env("NO_COLOR", "1");
+        // Dies with the test process.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL).map_err(std::io::Error::from)
+            });
+        }
+        cmd
+    }
+
+    /// Runs a relayer command to completion.
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command(args).output().expect("relayer runs")
+    }
+
+    /// Runs a relayer command, expects success, and returns its stdout.
+    pub fn run_ok<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "relayer failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs `args` and kills it (SIGKILL) as soon as a stdout line satisfies `kill_after`.
+    /// Returns the lines it printed and whether it was killed (false: it exited by itself,
+    /// with the given status).
+    pub fn run_until_line<I, S>(&self, args: I, kill_after: impl Fn(&str) -> bool, timeout: Duration) -> (Vec<String>, Option<ExitStatus>)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut child = self.command(args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + timeout;
+        let mut lines = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "relayer command did not finish within {timeout:?}: {lines:?}");
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let kill = kill_after(&line);
+                    lines.push(line);
+                    if kill {
+                        child.kill().ok();
+                        child.wait().ok();
+                        return (lines, None);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = child.wait().expect("wait");
+                    return (lines, Some(status));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
+
+    /// Starts the daemon (`start`), its log in this home.
+    pub fn start_daemon(&self) -> Daemon {
+        let log_path = self.dir.path().join(format!("daemon-{}.log", Instant::now().elapsed().as_nanos()));
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let child = self
+            .command(["start"])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("daemon starts");
+        Daemon { child: Some(child), log_path }
+    }
+}
+
+/// A running daemon; killed when dropped.
+pub struct Daemon {
+    child: Option<Child>,
+    log_path: PathBuf,
+}
+
+impl Daemon {
+    /// The daemon's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits (up to `timeout`) for it to exit; returns its status.
+    pub fn stop(&mut self, timeout: Duration) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                child.kill().ok();
+                panic!("daemon did not exit within {timeout:?} of SIGTERM:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+            if std::thread::panicking() {
+                eprintln!("daemon log:\n{}", self.log());
+            }
+        }
+    }
+}
