@@ -1,14 +1,19 @@
-//! The channel handshake (and close): the next step from what both chains show, and the
-//! messages.
+//! The channel handshake and close: the next step from what both chains show
+//! ([`next_channel_step`]) and pure builders of the messages (`build_chan_*`).
 
-use ibc_proto::ibc::core::channel::v1::{
-    Channel, Counterparty, MsgChannelCloseConfirm, MsgChannelCloseInit, MsgChannelOpenAck,
-    MsgChannelOpenConfirm, MsgChannelOpenInit, MsgChannelOpenTry,
+mod msgs;
+
+pub use msgs::{
+    build_chan_close_confirm, build_chan_close_init, build_chan_open_ack, build_chan_open_confirm,
+    build_chan_open_init, build_chan_open_try, ChanCloseConfirmInput, ChanOpenAckInput,
+    ChanOpenConfirmInput, ChanOpenInitInput, ChanOpenTryInput,
 };
 
-use crate::handshake::{expect, next_step, End, Step};
-use crate::ids::{ChannelId, ConnectionId, Height, PortId};
-use crate::state::{HandshakeError, HandshakeState, Ordering, Side};
+use crate::handshake::{crossing_hellos, expect, next_step, End, Step};
+use crate::ids::{ChannelId, ConnectionId, PortId};
+use crate::state::{HandshakeState, Ordering, Side};
+
+pub use crate::error::HandshakeError;
 
 /// A channel end as the decision sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,9 +54,11 @@ pub struct ChannelSpec {
 }
 
 impl ChannelSpec {
-    /// The spec of the channel an INIT (or any) end belongs to, with that end's chain as A:
-    /// ports and ordering from the end, `counterparty_connection` from its connection, and
-    /// an empty version (the applications negotiate it).
+    /// The spec of the channel an end (typically someone else's INIT end) belongs to, with
+    /// that end's chain as A: ports, connection and ordering from the end,
+    /// `counterparty_connection` (the counterparty of the end's connection) as B's
+    /// connection, and the end's version if it is INIT (its proposal; empty otherwise:
+    /// whatever the applications negotiate).
     pub fn from_end(end: &ChannelEndView, counterparty_connection: &ConnectionId) -> Self {
         ChannelSpec {
             a_port: end.port_id.clone(),
@@ -59,9 +66,34 @@ impl ChannelSpec {
             a_connection: end.connection_id.clone(),
             b_connection: counterparty_connection.clone(),
             ordering: end.ordering,
-            version: String::new(),
+            version: if end.state == HandshakeState::Init {
+                end.version.clone()
+            } else {
+                String::new()
+            },
         }
     }
+
+    /// The same spec seen from the other chain (A and B swapped).
+    pub fn swapped(&self) -> Self {
+        ChannelSpec {
+            a_port: self.b_port.clone(),
+            b_port: self.a_port.clone(),
+            a_connection: self.b_connection.clone(),
+            b_connection: self.a_connection.clone(),
+            ordering: self.ordering,
+            version: self.version.clone(),
+        }
+    }
+}
+
+/// [`ChannelSpec::from_end`] for an INIT end found on a chain (that chain is A);
+/// `own_connection_counterparty` is the counterparty connection id of the end's connection.
+pub fn channel_spec_from_init(
+    end: &ChannelEndView,
+    own_connection_counterparty: &ConnectionId,
+) -> ChannelSpec {
+    ChannelSpec::from_end(end, own_connection_counterparty)
 }
 
 /// The next step of a channel handshake or close.
@@ -151,8 +183,8 @@ fn check(spec: &ChannelSpec, side: Side, end: &ChannelEndView) -> Result<(), Han
         expect(
             side,
             format!("version of {id}"),
-            &spec.version,
-            &end.version,
+            &format!("\"{}\"", spec.version),
+            &format!("\"{}\"", end.version),
         )?;
     }
     Ok(())
@@ -166,20 +198,33 @@ fn end(view: &ChannelEndView) -> End<'_, ChannelId> {
     }
 }
 
-/// The next step for the channel of `spec`, given its end on A and on B (either may not
-/// exist yet). A CLOSED end with an OPEN counterparty gives CloseConfirm.
+/// The next step for the channel of `spec`, given its end on A the relayer follows and
+/// its end on B (either may be `None`: not created yet).
+///
+/// The handshake follows the same rules as [`crate::connection::next_connection_step`]
+/// (INIT alone: OpenTry on the other chain, mirrored with `on: Side::B` when only B has an
+/// end; INIT / INIT are crossing hellos: OpenTry on B for A's end, B's end ignored; INIT /
+/// TRYOPEN: OpenAck; OPEN / TRYOPEN: OpenConfirm; OPEN / OPEN: [`ChannelStep::Open`]),
+/// plus closing: CLOSED / OPEN gives CloseConfirm on the OPEN side and CLOSED / CLOSED
+/// gives [`ChannelStep::Closed`]; a CLOSED end with a counterparty in any other state (or
+/// none) is [`HandshakeError::Closed`].
+///
+/// Each end must match `spec`: port, connection, counterparty port and ordering; the
+/// version only when `spec.version` is not empty, and only for an INIT end (later the
+/// version is the one the applications negotiated).
 pub fn next_channel_step(
     spec: &ChannelSpec,
     a: Option<&ChannelEndView>,
     b: Option<&ChannelEndView>,
 ) -> Result<ChannelStep, HandshakeError> {
-    if let Some(a) = a {
+    let crossing = crossing_hellos(a.map(|e| e.state), b.map(|e| e.state));
+    if let Some(a) = a.filter(|e| e.state.exists()) {
         check(spec, Side::A, a)?;
     }
-    if let Some(b) = b {
+    if let Some(b) = b.filter(|e| e.state.exists() && !crossing) {
         check(spec, Side::B, b)?;
     }
-    Ok(match next_step("channel", a.map(end), b.map(end))? {
+    Ok(match next_step("channel", true, a.map(end), b.map(end))? {
         Step::Init { on } => ChannelStep::OpenInit { on },
         Step::Try { on, counterparty } => ChannelStep::OpenTry {
             on,
@@ -215,186 +260,6 @@ pub fn next_channel_step(
         },
         Step::Closed { a, b } => ChannelStep::Closed { a, b },
     })
-}
-
-/// Inputs of MsgChannelOpenInit.
-#[derive(Clone, Debug)]
-pub struct ChanOpenInitInput {
-    /// Port on the chain the message goes to.
-    pub port_id: PortId,
-    /// Port on the other chain.
-    pub counterparty_port_id: PortId,
-    /// Connection on the chain the message goes to.
-    pub connection_id: ConnectionId,
-    /// Ordering.
-    pub ordering: Ordering,
-    /// Proposed version.
-    pub version: String,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgChannelOpenInit.
-pub fn build_chan_open_init(i: ChanOpenInitInput) -> MsgChannelOpenInit {
-    MsgChannelOpenInit {
-        port_id: i.port_id.to_string(),
-        channel: Some(Channel {
-            state: 1,
-            ordering: i.ordering.as_proto(),
-            counterparty: Some(Counterparty {
-                port_id: i.counterparty_port_id.to_string(),
-                channel_id: String::new(),
-            }),
-            connection_hops: vec![i.connection_id.to_string()],
-            version: i.version,
-            upgrade_sequence: 0,
-        }),
-        signer: i.signer,
-    }
-}
-
-/// Inputs of MsgChannelOpenTry (proof of the INIT end).
-#[derive(Clone, Debug)]
-pub struct ChanOpenTryInput {
-    /// Port on the chain the message goes to.
-    pub port_id: PortId,
-    /// The INIT end's port.
-    pub counterparty_port_id: PortId,
-    /// The INIT end.
-    pub counterparty_channel_id: ChannelId,
-    /// Connection on the chain the message goes to.
-    pub connection_id: ConnectionId,
-    /// Ordering.
-    pub ordering: Ordering,
-    /// The INIT end's version.
-    pub counterparty_version: String,
-    /// Proof of the INIT end.
-    pub proof_init: Vec<u8>,
-    /// The height of the proof.
-    pub proof_height: Height,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgChannelOpenTry (the application picks the version from `counterparty_version`).
-pub fn build_chan_open_try(i: ChanOpenTryInput) -> MsgChannelOpenTry {
-    MsgChannelOpenTry {
-        port_id: i.port_id.to_string(),
-        channel: Some(Channel {
-            state: 2,
-            ordering: i.ordering.as_proto(),
-            counterparty: Some(Counterparty {
-                port_id: i.counterparty_port_id.to_string(),
-                channel_id: i.counterparty_channel_id.to_string(),
-            }),
-            connection_hops: vec![i.connection_id.to_string()],
-            version: i.counterparty_version.clone(),
-            upgrade_sequence: 0,
-        }),
-        counterparty_version: i.counterparty_version,
-        proof_init: i.proof_init,
-        proof_height: Some(i.proof_height.into()),
-        signer: i.signer,
-        ..Default::default()
-    }
-}
-
-/// Inputs of MsgChannelOpenAck (proof of the TRYOPEN end).
-#[derive(Clone, Debug)]
-pub struct ChanOpenAckInput {
-    /// Port of the INIT end.
-    pub port_id: PortId,
-    /// The INIT end.
-    pub channel_id: ChannelId,
-    /// The TRYOPEN end.
-    pub counterparty_channel_id: ChannelId,
-    /// The TRYOPEN end's version.
-    pub counterparty_version: String,
-    /// Proof of the TRYOPEN end.
-    pub proof_try: Vec<u8>,
-    /// The height of the proof.
-    pub proof_height: Height,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgChannelOpenAck.
-pub fn build_chan_open_ack(i: ChanOpenAckInput) -> MsgChannelOpenAck {
-    MsgChannelOpenAck {
-        port_id: i.port_id.to_string(),
-        channel_id: i.channel_id.to_string(),
-        counterparty_channel_id: i.counterparty_channel_id.to_string(),
-        counterparty_version: i.counterparty_version,
-        proof_try: i.proof_try,
-        proof_height: Some(i.proof_height.into()),
-        signer: i.signer,
-    }
-}
-
-/// Inputs of MsgChannelOpenConfirm (proof of the OPEN end).
-#[derive(Clone, Debug)]
-pub struct ChanOpenConfirmInput {
-    /// Port of the TRYOPEN end.
-    pub port_id: PortId,
-    /// The TRYOPEN end.
-    pub channel_id: ChannelId,
-    /// Proof of the OPEN end.
-    pub proof_ack: Vec<u8>,
-    /// The height of the proof.
-    pub proof_height: Height,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgChannelOpenConfirm.
-pub fn build_chan_open_confirm(i: ChanOpenConfirmInput) -> MsgChannelOpenConfirm {
-    MsgChannelOpenConfirm {
-        port_id: i.port_id.to_string(),
-        channel_id: i.channel_id.to_string(),
-        proof_ack: i.proof_ack,
-        proof_height: Some(i.proof_height.into()),
-        signer: i.signer,
-    }
-}
-
-/// MsgChannelCloseInit (closing is the application's choice; ICS-20 refuses it).
-pub fn build_chan_close_init(
-    port_id: &PortId,
-    channel_id: &ChannelId,
-    signer: String,
-) -> MsgChannelCloseInit {
-    MsgChannelCloseInit {
-        port_id: port_id.to_string(),
-        channel_id: channel_id.to_string(),
-        signer,
-    }
-}
-
-/// Inputs of MsgChannelCloseConfirm (proof of the CLOSED end).
-#[derive(Clone, Debug)]
-pub struct ChanCloseConfirmInput {
-    /// Port of the OPEN end.
-    pub port_id: PortId,
-    /// The OPEN end.
-    pub channel_id: ChannelId,
-    /// Proof of the CLOSED end.
-    pub proof_init: Vec<u8>,
-    /// The height of the proof.
-    pub proof_height: Height,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgChannelCloseConfirm.
-pub fn build_chan_close_confirm(i: ChanCloseConfirmInput) -> MsgChannelCloseConfirm {
-    MsgChannelCloseConfirm {
-        port_id: i.port_id.to_string(),
-        channel_id: i.channel_id.to_string(),
-        proof_init: i.proof_init,
-        proof_height: Some(i.proof_height.into()),
-        signer: i.signer,
-        counterparty_upgrade_sequence: 0,
-    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,18 @@
-//! The connection handshake: the next step from what both chains show, and the messages.
+//! The connection handshake: the next step from what both chains show ([`next_connection_step`])
+//! and pure builders of the messages (`build_conn_*`).
 
-use ibc_proto::google::protobuf::Any;
-use ibc_proto::ibc::core::commitment::v1::MerklePrefix;
-use ibc_proto::ibc::core::connection::v1::{
-    Counterparty, MsgConnectionOpenAck, MsgConnectionOpenConfirm, MsgConnectionOpenInit,
-    MsgConnectionOpenTry, Version,
+mod msgs;
+
+pub use msgs::{
+    build_conn_open_ack, build_conn_open_confirm, build_conn_open_init, build_conn_open_try,
+    default_version, ConnOpenAckInput, ConnOpenConfirmInput, ConnOpenInitInput, ConnOpenTryInput,
 };
 
-use crate::handshake::{expect, next_step, End, Step};
-use crate::ids::{ClientId, ConnectionId, Height};
-use crate::state::{HandshakeError, HandshakeState, Side};
+use crate::handshake::{crossing_hellos, expect, next_step, End, Step};
+use crate::ids::{ClientId, ConnectionId};
+use crate::state::{HandshakeState, Side};
+
+pub use crate::error::HandshakeError;
 
 /// A connection end as the decision sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,13 +39,27 @@ pub struct ConnectionSpec {
 }
 
 impl ConnectionSpec {
-    /// The spec of the connection an end belongs to, seen from that end's chain as A.
+    /// The spec of the connection an end (typically someone else's INIT end) belongs to,
+    /// with that end's chain as A: its client and its counterparty client.
     pub fn from_end(end: &ConnectionEndView) -> Self {
         ConnectionSpec {
             a_client: end.client_id.clone(),
             b_client: end.counterparty_client_id.clone(),
         }
     }
+
+    /// The same spec seen from the other chain (A and B swapped).
+    pub fn swapped(&self) -> Self {
+        ConnectionSpec {
+            a_client: self.b_client.clone(),
+            b_client: self.a_client.clone(),
+        }
+    }
+}
+
+/// [`ConnectionSpec::from_end`] for an INIT end found on a chain (that chain is A).
+pub fn connection_spec_from_init(end: &ConnectionEndView) -> ConnectionSpec {
+    ConnectionSpec::from_end(end)
 }
 
 /// The next step of a connection handshake.
@@ -110,212 +127,72 @@ fn end(view: &ConnectionEndView) -> End<'_, ConnectionId> {
 }
 
 /// The next step of the connection handshake of `spec`, given the end on A the relayer
-/// follows and the end on B (either may not exist yet). Crossing hellos (an unrelated INIT
-/// end on B) continue A's end. An end that joins other clients than `spec`, or names
-/// another counterparty, is an error, never a guess.
+/// follows and the end on B (either may be `None`: not created yet).
+///
+/// * none / none: OpenInit on A; an INIT end alone: OpenTry on the other chain (so with
+///   only B's end, the steps mirror with `on: Side::B`).
+/// * INIT / INIT (crossing hellos): ibc-go ≥ v4 cannot join two INIT ends (OpenTry always
+///   creates a new end), so A's end is continued with an OpenTry on B and B's unrelated
+///   INIT end is ignored (not even compared with `spec`).
+/// * INIT / TRYOPEN naming it: OpenAck on the INIT side; OPEN / TRYOPEN: OpenConfirm on the
+///   TRYOPEN side; OPEN / OPEN naming each other: [`ConnectionStep::Open`].
+///
+/// Errors, never guesses: an end joining other clients than `spec`, an end naming another
+/// counterparty (or a TRYOPEN/OPEN end naming none), a CLOSED end, and impossible pairs
+/// (OPEN / INIT, TRYOPEN / TRYOPEN, a TRYOPEN or OPEN end without its counterparty end).
 pub fn next_connection_step(
     spec: &ConnectionSpec,
     a: Option<&ConnectionEndView>,
     b: Option<&ConnectionEndView>,
 ) -> Result<ConnectionStep, HandshakeError> {
-    if let Some(a) = a {
+    let crossing = crossing_hellos(a.map(|e| e.state), b.map(|e| e.state));
+    if let Some(a) = a.filter(|e| e.state.exists()) {
         check(spec, Side::A, a)?;
     }
-    if let Some(b) = b {
+    if let Some(b) = b.filter(|e| e.state.exists() && !crossing) {
         check(spec, Side::B, b)?;
     }
-    Ok(match next_step("connection", a.map(end), b.map(end))? {
-        Step::Init { on } => ConnectionStep::OpenInit { on },
-        Step::Try { on, counterparty } => ConnectionStep::OpenTry {
-            on,
-            counterparty_connection: counterparty,
+    Ok(
+        match next_step("connection", false, a.map(end), b.map(end))? {
+            Step::Init { on } => ConnectionStep::OpenInit { on },
+            Step::Try { on, counterparty } => ConnectionStep::OpenTry {
+                on,
+                counterparty_connection: counterparty,
+            },
+            Step::Ack {
+                on,
+                id,
+                counterparty,
+            } => ConnectionStep::OpenAck {
+                on,
+                connection: id,
+                counterparty_connection: counterparty,
+            },
+            Step::Confirm {
+                on,
+                id,
+                counterparty,
+            } => ConnectionStep::OpenConfirm {
+                on,
+                connection: id,
+                counterparty_connection: counterparty,
+            },
+            Step::Open { a, b } => ConnectionStep::Open { a, b },
+            // `next_step` returns `HandshakeError::Closed` for connections before these.
+            Step::CloseConfirm { on, id, .. } => {
+                return Err(HandshakeError::Closed {
+                    side: on.other(),
+                    what: format!("counterparty of connection {id}"),
+                })
+            }
+            Step::Closed { a, .. } => {
+                return Err(HandshakeError::Closed {
+                    side: Side::A,
+                    what: format!("connection {a}"),
+                })
+            }
         },
-        Step::Ack {
-            on,
-            id,
-            counterparty,
-        } => ConnectionStep::OpenAck {
-            on,
-            connection: id,
-            counterparty_connection: counterparty,
-        },
-        Step::Confirm {
-            on,
-            id,
-            counterparty,
-        } => ConnectionStep::OpenConfirm {
-            on,
-            connection: id,
-            counterparty_connection: counterparty,
-        },
-        Step::Open { a, b } => ConnectionStep::Open { a, b },
-        Step::CloseConfirm { .. } | Step::Closed { .. } => {
-            return Err(HandshakeError::Impossible {
-                a: "a closed connection".into(),
-                b: String::new(),
-            })
-        }
-    })
-}
-
-/// ibc-go's default connection version: identifier "1" with both orderings.
-pub fn default_version() -> Version {
-    Version {
-        identifier: "1".into(),
-        features: vec!["ORDER_ORDERED".into(), "ORDER_UNORDERED".into()],
-    }
-}
-
-/// Inputs of MsgConnectionOpenInit.
-#[derive(Clone, Debug)]
-pub struct ConnOpenInitInput {
-    /// The client on the chain the message goes to.
-    pub client_id: ClientId,
-    /// The client on the other chain.
-    pub counterparty_client_id: ClientId,
-    /// The other chain's IBC store prefix (`ibc`).
-    pub counterparty_prefix: Vec<u8>,
-    /// Delay period in nanoseconds.
-    pub delay_period_ns: u64,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgConnectionOpenInit.
-pub fn build_conn_open_init(i: ConnOpenInitInput) -> MsgConnectionOpenInit {
-    MsgConnectionOpenInit {
-        client_id: i.client_id.to_string(),
-        counterparty: Some(Counterparty {
-            client_id: i.counterparty_client_id.to_string(),
-            connection_id: String::new(),
-            prefix: Some(MerklePrefix {
-                key_prefix: i.counterparty_prefix,
-            }),
-        }),
-        version: Some(default_version()),
-        delay_period: i.delay_period_ns,
-        signer: i.signer,
-    }
-}
-
-/// Inputs of MsgConnectionOpenTry (proofs from the INIT chain at `proof_height`).
-#[derive(Clone, Debug)]
-pub struct ConnOpenTryInput {
-    /// The client on the chain the message goes to.
-    pub client_id: ClientId,
-    /// The client on the INIT chain.
-    pub counterparty_client_id: ClientId,
-    /// The INIT end.
-    pub counterparty_connection_id: ConnectionId,
-    /// The INIT chain's store prefix.
-    pub counterparty_prefix: Vec<u8>,
-    /// Delay period in nanoseconds.
-    pub delay_period_ns: u64,
-    /// The INIT chain's client of this chain.
-    pub client_state: Any,
-    /// Proof of the INIT end.
-    pub proof_init: Vec<u8>,
-    /// Proof of `client_state`.
-    pub proof_client: Vec<u8>,
-    /// Proof of the INIT chain's consensus state of this chain at `consensus_height`.
-    pub proof_consensus: Vec<u8>,
-    /// The height of the proofs.
-    pub proof_height: Height,
-    /// The latest height of `client_state`.
-    pub consensus_height: Height,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgConnectionOpenTry (ibc-go v8 fields; `previous_connection_id` and the host
-/// consensus state proof stay empty).
-pub fn build_conn_open_try(i: ConnOpenTryInput) -> MsgConnectionOpenTry {
-    MsgConnectionOpenTry {
-        client_id: i.client_id.to_string(),
-        client_state: Some(i.client_state),
-        counterparty: Some(Counterparty {
-            client_id: i.counterparty_client_id.to_string(),
-            connection_id: i.counterparty_connection_id.to_string(),
-            prefix: Some(MerklePrefix {
-                key_prefix: i.counterparty_prefix,
-            }),
-        }),
-        delay_period: i.delay_period_ns,
-        counterparty_versions: vec![default_version()],
-        proof_height: Some(i.proof_height.into()),
-        proof_init: i.proof_init,
-        proof_client: i.proof_client,
-        proof_consensus: i.proof_consensus,
-        consensus_height: Some(i.consensus_height.into()),
-        signer: i.signer,
-        host_consensus_state_proof: Vec::new(),
-        ..Default::default()
-    }
-}
-
-/// Inputs of MsgConnectionOpenAck (proofs from the TRYOPEN chain).
-#[derive(Clone, Debug)]
-pub struct ConnOpenAckInput {
-    /// The INIT end (on the chain the message goes to).
-    pub connection_id: ConnectionId,
-    /// The TRYOPEN end.
-    pub counterparty_connection_id: ConnectionId,
-    /// The version the TRYOPEN end chose.
-    pub version: Version,
-    /// The TRYOPEN chain's client of this chain.
-    pub client_state: Any,
-    /// Proof of the TRYOPEN end.
-    pub proof_try: Vec<u8>,
-    /// Proof of `client_state`.
-    pub proof_client: Vec<u8>,
-    /// Proof of the consensus state at `consensus_height`.
-    pub proof_consensus: Vec<u8>,
-    /// The height of the proofs.
-    pub proof_height: Height,
-    /// The latest height of `client_state`.
-    pub consensus_height: Height,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgConnectionOpenAck.
-pub fn build_conn_open_ack(i: ConnOpenAckInput) -> MsgConnectionOpenAck {
-    MsgConnectionOpenAck {
-        connection_id: i.connection_id.to_string(),
-        counterparty_connection_id: i.counterparty_connection_id.to_string(),
-        version: Some(i.version),
-        client_state: Some(i.client_state),
-        proof_height: Some(i.proof_height.into()),
-        proof_try: i.proof_try,
-        proof_client: i.proof_client,
-        proof_consensus: i.proof_consensus,
-        consensus_height: Some(i.consensus_height.into()),
-        signer: i.signer,
-        host_consensus_state_proof: Vec::new(),
-    }
-}
-
-/// Inputs of MsgConnectionOpenConfirm (proof from the OPEN chain).
-#[derive(Clone, Debug)]
-pub struct ConnOpenConfirmInput {
-    /// The TRYOPEN end (on the chain the message goes to).
-    pub connection_id: ConnectionId,
-    /// Proof of the OPEN end.
-    pub proof_ack: Vec<u8>,
-    /// The height of the proof.
-    pub proof_height: Height,
-    /// The relayer's address.
-    pub signer: String,
-}
-
-/// MsgConnectionOpenConfirm.
-pub fn build_conn_open_confirm(i: ConnOpenConfirmInput) -> MsgConnectionOpenConfirm {
-    MsgConnectionOpenConfirm {
-        connection_id: i.connection_id.to_string(),
-        proof_ack: i.proof_ack,
-        proof_height: Some(i.proof_height.into()),
-        signer: i.signer,
-    }
+    )
 }
 
 #[cfg(test)]

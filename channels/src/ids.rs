@@ -5,37 +5,7 @@ use std::str::FromStr;
 
 use ibc_proto::ibc::core::client::v1::Height as ProtoHeight;
 
-/// An identifier that breaks the ICS-24 rules.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IdError {
-    /// Wrong length.
-    #[error("{kind} `{id}` has {len} characters; expected {min} to {max}")]
-    Length {
-        /// Which identifier.
-        kind: &'static str,
-        /// The identifier.
-        id: String,
-        /// Its length.
-        len: usize,
-        /// Shortest allowed.
-        min: usize,
-        /// Longest allowed.
-        max: usize,
-    },
-    /// A character outside `a-zA-Z0-9._+-#[]<>`.
-    #[error("{kind} `{id}` contains `{ch}`; only a-z A-Z 0-9 . _ + - # [ ] < > are allowed")]
-    Char {
-        /// Which identifier.
-        kind: &'static str,
-        /// The identifier.
-        id: String,
-        /// The offending character.
-        ch: char,
-    },
-    /// A height that is not `revision-height`.
-    #[error("height `{0}` is not of the form REVISION-HEIGHT")]
-    Height(String),
-}
+pub use crate::error::IdError;
 
 fn validate(kind: &'static str, id: &str, min: usize, max: usize) -> Result<(), IdError> {
     let len = id.len();
@@ -245,17 +215,58 @@ mod tests {
             Some(0)
         );
         assert_eq!(ConnectionId::new(12).as_str(), "connection-12");
+        assert_eq!(ConnectionId::new(12).sequence(), Some(12));
+        assert_eq!(ChannelId::new(3).to_string(), "channel-3");
         assert_eq!(ChannelId::new(3).sequence(), Some(3));
+        assert_eq!("transfer".parse::<PortId>().unwrap().sequence(), None);
         assert!(matches!(
             "ab".parse::<ClientId>(),
-            Err(IdError::Length { .. })
+            Err(IdError::Length {
+                min: 9,
+                max: 64,
+                len: 2,
+                ..
+            })
         ));
         assert!(matches!(
             "channel/0".parse::<ChannelId>(),
             Err(IdError::Char { ch: '/', .. })
         ));
         assert!("icacontroller-cosmos1abc".parse::<PortId>().is_ok());
+        assert!("a.b_c+d-e#f[g]h<i>".parse::<PortId>().is_ok());
         assert!("x".parse::<PortId>().is_err());
+        assert!("with space".parse::<PortId>().is_err());
+        assert!("".parse::<ChannelId>().is_err());
+    }
+
+    #[test]
+    fn identifier_length_limits() {
+        let s = |n: usize| "a".repeat(n);
+        assert!(s(8).parse::<ClientId>().is_err());
+        assert!(s(9).parse::<ClientId>().is_ok());
+        assert!(s(64).parse::<ClientId>().is_ok());
+        assert!(s(65).parse::<ClientId>().is_err());
+        assert!(s(9).parse::<ConnectionId>().is_err());
+        assert!(s(10).parse::<ConnectionId>().is_ok());
+        assert!(s(64).parse::<ConnectionId>().is_ok());
+        assert!(s(65).parse::<ConnectionId>().is_err());
+        assert!(s(7).parse::<ChannelId>().is_err());
+        assert!(s(8).parse::<ChannelId>().is_ok());
+        assert!(s(64).parse::<ChannelId>().is_ok());
+        assert!(s(65).parse::<ChannelId>().is_err());
+        assert!(s(1).parse::<PortId>().is_err());
+        assert!(s(2).parse::<PortId>().is_ok());
+        assert!(s(128).parse::<PortId>().is_ok());
+        assert!(s(129).parse::<PortId>().is_err());
+    }
+
+    #[test]
+    fn identifiers_convert_like_serde_does() {
+        let id = ChannelId::try_from("channel-7".to_string()).unwrap();
+        assert_eq!(String::from(id.clone()), "channel-7");
+        assert_eq!(id.as_ref(), "channel-7");
+        assert!(ClientId::try_from("bad".to_string()).is_err());
+        assert!(ChannelId::new(2) < ChannelId::new(3));
     }
 
     #[test]
@@ -266,7 +277,19 @@ mod tests {
         assert!(Height::new(1, 9) < Height::new(1, 10));
         assert!(Height::new(0, 99) < Height::new(1, 1));
         assert!("250".parse::<Height>().is_err());
+        assert!("1-2-3".parse::<Height>().is_err());
+        assert!("a-1".parse::<Height>().is_err());
         assert!(Height::default().is_zero());
+        assert!("0-0".parse::<Height>().unwrap().is_zero());
+        assert!(!Height::new(0, 1).is_zero());
+    }
+
+    #[test]
+    fn heights_convert_to_and_from_proto() {
+        let proto: ProtoHeight = Height::new(3, 77).into();
+        assert_eq!(proto.revision_number, 3);
+        assert_eq!(proto.revision_height, 77);
+        assert_eq!(Height::from(proto), Height::new(3, 77));
     }
 
     #[test]
@@ -277,5 +300,7 @@ mod tests {
         assert_eq!(parse_revision_number("chain-01"), 0);
         assert_eq!(parse_revision_number("simd"), 0);
         assert_eq!(parse_revision_number("a--1"), 0);
+        assert_eq!(parse_revision_number("-1"), 0);
+        assert_eq!(parse_revision_number("chain-x1"), 0);
     }
 }

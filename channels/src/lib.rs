@@ -1,16 +1,32 @@
-//! IBC core logic for the Stateset relayer, with no I/O: ICS-24 identifiers and paths,
-//! typed IBC events parsed from CometBFT events, and the client/connection/channel
-//! handshake decisions (given what both chains show, which message to build next) with
-//! pure builders for those messages. The relayer crate does the reading and the sending.
+//! IBC core logic for the Stateset relayer, with no I/O:
+//!
+//! * [`ids`]: ICS-24 identifiers ([`ClientId`], [`ConnectionId`], [`ChannelId`],
+//!   [`PortId`]) and IBC [`Height`]s;
+//! * [`paths`]: the ICS-24 keys of the IBC store (what proofs are queried for);
+//! * [`events`]: typed IBC events ([`IbcEvent`]) parsed from CometBFT events, as ibc-go v8
+//!   emits them (CometBFT 0.38 plain attributes, 0.34 base64 attributes);
+//! * [`connection`] and [`channel`]: the handshake decisions (given what both chains show,
+//!   which message to send next, and where) and pure builders of those messages.
+//!
+//! The relayer crate does the reading, proving and sending.
+
+#![warn(missing_docs)]
 
 pub mod channel;
 pub mod connection;
+pub mod error;
 pub mod events;
 mod handshake;
 pub mod ids;
 pub mod paths;
 mod state;
 
-pub use events::{IbcEvent, Packet, PacketHeader};
-pub use ids::{ChannelId, ClientId, ConnectionId, Height, PortId};
-pub use state::{HandshakeError, HandshakeState, Ordering, Side};
+pub use channel::{next_channel_step, ChannelEndView, ChannelSpec, ChannelStep};
+pub use connection::{next_connection_step, ConnectionEndView, ConnectionSpec, ConnectionStep};
+pub use error::{EventError, HandshakeError, IdError};
+pub use events::{
+    parse_abci_event, parse_ibc_event, ChannelAttributes, ConnectionAttributes, IbcEvent, Packet,
+    PacketHeader,
+};
+pub use ids::{parse_revision_number, ChannelId, ClientId, ConnectionId, Height, PortId};
+pub use state::{HandshakeState, Ordering, Side};
