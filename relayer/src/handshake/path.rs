@@ -55,6 +55,15 @@ where
         .map_err(|e| DriveError::unexpected(chain, format!("{what} `{s}`: {e}")))
 }
 
+/// A connection found on the chains: (progress rank, sequence, spec, end on A, end on B).
+type ConnectionCandidate = (
+    u8,
+    u64,
+    ConnectionSpec,
+    Option<ConnectionId>,
+    Option<ConnectionId>,
+);
+
 /// Opens (or finishes) a connection between A and B and returns its ends and clients.
 pub async fn ensure_connection(
     pair: Pair<'_>,
@@ -76,13 +85,7 @@ pub async fn ensure_connection(
     let known = |list: &[client::ClientSummary], id: &str| list.iter().any(|c| c.client_id == id);
 
     // A connection between two live clients, the furthest along first, newest first.
-    let mut best: Option<(
-        u8,
-        u64,
-        ConnectionSpec,
-        Option<ConnectionId>,
-        Option<ConnectionId>,
-    )> = None;
+    let mut best: Option<ConnectionCandidate> = None;
     for (side_a, chain, own, other) in [
         (true, a, &a_clients, &b_clients),
         (false, b, &b_clients, &a_clients),
