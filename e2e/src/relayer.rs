@@ -17,7 +17,15 @@ pub fn binary() -> PathBuf {
     static BUILD: Once = Once::new();
     BUILD.call_once(|| {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--quiet", "--locked", "-p", "stateset-relayer", "--bin", "stateset-relayer"])
+            .args([
+                "build",
+                "--quiet",
+                "--locked",
+                "-p",
+                "stateset-relayer",
+                "--bin",
+                "stateset-relayer",
+            ])
             .current_dir(workspace_root())
             .status()
             .expect("cargo runs");
@@ -37,7 +45,10 @@ pub struct DaemonSettings {
 
 impl Default for DaemonSettings {
     fn default() -> Self {
-        Self { refresh_fraction: 1.0 / 3.0, scan_interval: Duration::from_secs(1) }
+        Self {
+            refresh_fraction: 1.0 / 3.0,
+            scan_interval: Duration::from_secs(1),
+        }
     }
 }
 
@@ -71,12 +82,24 @@ impl RelayerHome {
         }
         let config = dir.path().join("config.toml");
         std::fs::write(&config, text).expect("config written");
-        std::fs::write(dir.path().join("mnemonic"), accounts::RELAYER.mnemonic).expect("mnemonic written");
+        std::fs::write(dir.path().join("mnemonic"), accounts::RELAYER.mnemonic)
+            .expect("mnemonic written");
         let home = RelayerHome { dir, config };
         for c in chains {
             let mnemonic = home.dir.path().join("mnemonic");
-            let out = home.run(["keys", "add", "--chain", c.chain_id(), "--mnemonic-file", mnemonic.to_str().unwrap()]);
-            assert!(out.status.success(), "keys add: {}", String::from_utf8_lossy(&out.stderr));
+            let out = home.run([
+                "keys",
+                "add",
+                "--chain",
+                c.chain_id(),
+                "--mnemonic-file",
+                mnemonic.to_str().unwrap(),
+            ]);
+            assert!(
+                out.status.success(),
+                "keys add: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         home
     }
@@ -98,7 +121,8 @@ impl RelayerHome {
         // Dies with the test process.
         unsafe {
             cmd.pre_exec(|| {
-                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL).map_err(std::io::Error::from)
+                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                    .map_err(std::io::Error::from)
             });
         }
         cmd
@@ -132,12 +156,22 @@ impl RelayerHome {
     /// Runs `args` and kills it (SIGKILL) as soon as a stdout line satisfies `kill_after`.
     /// Returns the lines it printed and whether it was killed (false: it exited by itself,
     /// with the given status).
-    pub fn run_until_line<I, S>(&self, args: I, kill_after: impl Fn(&str) -> bool, timeout: Duration) -> (Vec<String>, Option<ExitStatus>)
+    pub fn run_until_line<I, S>(
+        &self,
+        args: I,
+        kill_after: impl Fn(&str) -> bool,
+        timeout: Duration,
+    ) -> (Vec<String>, Option<ExitStatus>)
     where
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut child = self.command(args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn");
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -151,7 +185,10 @@ impl RelayerHome {
         let mut lines = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "relayer command did not finish within {timeout:?}: {lines:?}");
+            assert!(
+                !left.is_zero(),
+                "relayer command did not finish within {timeout:?}: {lines:?}"
+            );
             match rx.recv_timeout(left) {
                 Ok(line) => {
                     let kill = kill_after(&line);
@@ -173,7 +210,10 @@ impl RelayerHome {
 
     /// Starts the daemon (`start`), its log in this home.
     pub fn start_daemon(&self) -> Daemon {
-        let log_path = self.dir.path().join(format!("daemon-{}.log", Instant::now().elapsed().as_nanos()));
+        let log_path = self.dir.path().join(format!(
+            "daemon-{}.log",
+            Instant::now().elapsed().as_nanos()
+        ));
         let log = std::fs::File::create(&log_path).expect("log file");
         let child = self
             .command(["start"])
@@ -181,7 +221,10 @@ impl RelayerHome {
             .stderr(log)
             .spawn()
             .expect("daemon starts");
-        Daemon { child: Some(child), log_path }
+        Daemon {
+            child: Some(child),
+            log_path,
+        }
     }
 }
 
@@ -209,7 +252,10 @@ impl Daemon {
             }
             if Instant::now() > deadline {
                 child.kill().ok();
-                panic!("daemon did not exit within {timeout:?} of SIGTERM:\n{}", self.log());
+                panic!(
+                    "daemon did not exit within {timeout:?} of SIGTERM:\n{}",
+                    self.log()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }

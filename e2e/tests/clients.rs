@@ -17,7 +17,11 @@ async fn endpoints(home: &RelayerHome) -> Vec<ChainEndpoint> {
     let ring = KeyRing::new(&config.global.key_dir);
     let mut out = Vec::new();
     for c in &config.chains {
-        out.push(ChainEndpoint::connect(c, Some(&ring)).await.expect("connect"));
+        out.push(
+            ChainEndpoint::connect(c, Some(&ring))
+                .await
+                .expect("connect"),
+        );
     }
     out
 }
@@ -36,8 +40,14 @@ async fn a_client_is_updated_across_200_blocks_in_one_go() {
     let home = RelayerHome::new(&[&chains[0], &chains[1]], DaemonSettings::default());
     let eps = endpoints(&home).await;
     let (host, source) = (&eps[0], &eps[1]);
-    let (client_id, _) = client::create_client(host, source, None).await.expect("client created");
-    let before = client::summarize(host, &client_id).await.unwrap().latest_height.revision_height;
+    let (client_id, _) = client::create_client(host, source, None)
+        .await
+        .expect("client created");
+    let before = client::summarize(host, &client_id)
+        .await
+        .unwrap()
+        .latest_height
+        .revision_height;
     wait_for(&chains[1], before + 205).await;
     let target = source.rpc().latest_height().await.unwrap();
     let (plan, tx) = client::update_client(host, source.rpc(), source.id(), &client_id, target)
@@ -53,7 +63,10 @@ async fn a_client_is_updated_across_200_blocks_in_one_go() {
         plan.msgs.len(),
         tx.gas_used
     );
-    assert!(after.latest_height.revision_height >= before + 200, "{after:?}");
+    assert!(
+        after.latest_height.revision_height >= before + 200,
+        "{after:?}"
+    );
     assert_eq!(after.latest_height.revision_height, target.value());
     assert_eq!(plan.msgs.len(), 1, "same validator set: one skipping step");
     assert_eq!(after.status, ClientStatus::Active);
@@ -82,8 +95,13 @@ async fn tampered_headers_are_refused_before_submission() {
     let home = RelayerHome::new(&[&chains[0], &chains[1]], DaemonSettings::default());
     let eps = endpoints(&home).await;
     let (host, source) = (&eps[0], &eps[1]);
-    let (client_id, _) = client::create_client(host, source, None).await.expect("client created");
-    let before = client::summarize(host, &client_id).await.unwrap().latest_height;
+    let (client_id, _) = client::create_client(host, source, None)
+        .await
+        .expect("client created");
+    let before = client::summarize(host, &client_id)
+        .await
+        .unwrap()
+        .latest_height;
     wait_for(&chains[1], before.revision_height + 5).await;
     let target = source.rpc().latest_height().await.unwrap();
 
@@ -92,10 +110,18 @@ async fn tampered_headers_are_refused_before_submission() {
         inner: source.rpc().clone(),
         height: target,
         tamper: |b: &mut LightBlock| {
-            let sig = b.signed_header.commit.signatures.iter_mut().find_map(|s| match s {
-                tendermint::block::CommitSig::BlockIdFlagCommit { signature: Some(sig), .. } => Some(sig),
-                _ => None,
-            });
+            let sig = b
+                .signed_header
+                .commit
+                .signatures
+                .iter_mut()
+                .find_map(|s| match s {
+                    tendermint::block::CommitSig::BlockIdFlagCommit {
+                        signature: Some(sig),
+                        ..
+                    } => Some(sig),
+                    _ => None,
+                });
             let sig = sig.expect("a signature");
             let mut bytes = sig.as_bytes().to_vec();
             bytes[0] ^= 0xff;
@@ -126,7 +152,10 @@ async fn tampered_headers_are_refused_before_submission() {
     assert!(matches!(err, ClientError::Verification { .. }), "{err}");
 
     // Nothing was submitted: the client has not moved.
-    let after = client::summarize(host, &client_id).await.unwrap().latest_height;
+    let after = client::summarize(host, &client_id)
+        .await
+        .unwrap()
+        .latest_height;
     assert_eq!(after, before);
     // The untampered source verifies and updates.
     client::update_client(host, source.rpc(), source.id(), &client_id, target)
@@ -153,7 +182,13 @@ async fn a_60s_client_stays_active_for_5_minutes_while_refreshed_and_expires_whe
     let mut last = first.clone();
     while started.elapsed() < Duration::from_secs(300) {
         let s = client::summarize(host, &client_id).await.unwrap();
-        assert_eq!(s.status, ClientStatus::Active, "after {:?}: {s:?}\n{}", started.elapsed(), daemon.log());
+        assert_eq!(
+            s.status,
+            ClientStatus::Active,
+            "after {:?}: {s:?}\n{}",
+            started.elapsed(),
+            daemon.log()
+        );
         min_left = min_left.min(s.time_left);
         last = s;
         tokio::time::sleep(Duration::from_secs(5)).await;
@@ -181,8 +216,23 @@ async fn a_60s_client_stays_active_for_5_minutes_while_refreshed_and_expires_whe
         assert!(Instant::now() < deadline, "still {s:?}");
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
-    let err = client::update_client(host, source.rpc(), source.id(), &client_id, source.rpc().latest_height().await.unwrap())
-        .await
-        .expect_err("an expired client cannot be updated");
-    assert!(matches!(err, ClientError::NotActive { status: ClientStatus::Expired, .. }), "{err}");
+    let err = client::update_client(
+        host,
+        source.rpc(),
+        source.id(),
+        &client_id,
+        source.rpc().latest_height().await.unwrap(),
+    )
+    .await
+    .expect_err("an expired client cannot be updated");
+    assert!(
+        matches!(
+            err,
+            ClientError::NotActive {
+                status: ClientStatus::Expired,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
