@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 mod handshake;
 pub mod ids;
+pub mod packet;
 pub mod paths;
 mod state;
 

@@ -208,6 +208,23 @@ impl RelayerHome {
         }
     }
 
+    /// Imports the key of `account` (e.g. `accounts::USER1`) as `account.name` on `chain`.
+    pub fn import_key(&self, chain: &TestChain, account: &accounts::Account) {
+        let file = self.dir.path().join(format!("{}.mnemonic", account.name));
+        std::fs::write(&file, account.mnemonic).expect("mnemonic written");
+        self.run_ok([
+            "keys",
+            "add",
+            "--chain",
+            chain.chain_id(),
+            "--key-name",
+            account.name,
+            "--mnemonic-file",
+            file.to_str().unwrap(),
+            "--overwrite",
+        ]);
+    }
+
     /// Starts the daemon (`start`), its log in this home.
     pub fn start_daemon(&self) -> Daemon {
         let log_path = self.dir.path().join(format!(
@@ -238,6 +255,14 @@ impl Daemon {
     /// The daemon's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Kills it with SIGKILL (a crash).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
     }
 
     /// Sends SIGTERM and waits (up to `timeout`) for it to exit; returns its status.

@@ -10,4 +10,6 @@ pub mod client;
 pub mod config;
 pub mod handshake;
 pub mod keys;
+pub mod relay;
+pub mod store;
 pub mod supervisor;

@@ -4,6 +4,7 @@ mod client;
 mod create;
 mod keys;
 mod query;
+mod transfer;
 
 use std::path::PathBuf;
 
@@ -67,6 +68,16 @@ pub enum Command {
     Query(QueryCommand),
     /// Run the relayer daemon until SIGINT/SIGTERM.
     Start,
+    /// Transactions (ICS-20 transfers).
+    #[command(subcommand)]
+    Tx(TxCommand),
+}
+
+/// `tx` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TxCommand {
+    /// ICS-20 transfers (`--count N`, many per tx).
+    Transfer(transfer::TransferArgs),
 }
 
 /// `config` subcommands.
@@ -93,6 +104,9 @@ impl Cli {
             Command::Query(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Create(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Update(cmd) => cmd.run(&Config::load(&self.config)?).await,
+            Command::Tx(TxCommand::Transfer(args)) => {
+                transfer::run(&Config::load(&self.config)?, args).await
+            }
             Command::Start => {
                 let config = Config::load(&self.config)?;
                 let shutdown = tokio_util::sync::CancellationToken::new();

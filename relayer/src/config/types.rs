@@ -37,6 +37,11 @@ pub struct DaemonConfig {
     /// How often clients and handshakes are checked.
     #[serde(with = "humantime_serde")]
     pub scan_interval: Duration,
+    /// Clear packets (compare commitments with the ledger) every this many blocks.
+    pub clear_interval: u64,
+    /// After a restart, replay at most this many blocks one by one; a longer gap is left
+    /// to clearing so that new packets are not held up.
+    pub max_catchup: u64,
 }
 
 impl Default for DaemonConfig {
@@ -46,6 +51,8 @@ impl Default for DaemonConfig {
             refresh_fraction: 1.0 / 3.0,
             complete_handshakes: true,
             scan_interval: Duration::from_secs(2),
+            clear_interval: 100,
+            max_catchup: 300,
         }
     }
 }

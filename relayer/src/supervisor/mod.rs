@@ -1,10 +1,22 @@
-//! The daemon (`stateset-relayer start`): one task per ordered pair of configured chains
-//! keeps the clients of the one on the other alive and finishes handshakes; every task is
-//! owned by the supervisor and stops on SIGINT/SIGTERM.
+//! The daemon (`stateset-relayer start`). It owns every task and stops them on SIGINT/SIGTERM:
+//!
+//! - per chain: connect (retrying with backoff while it is down), then the [scanner] that
+//!   records its packet events in the store;
+//! - per ordered pair of chains: client refresh and handshake completion, and (once per
+//!   unordered pair) discovery of the open channels between them, each served by
+//!   [paths::spawn_path] (two workers and clearing).
+//!
+//! A chain whose RPC is down stalls only the tasks that use it.
+//!
+//! [scanner]: crate::relay::scanner
 
+mod paths;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, info_span, warn, Instrument};
@@ -15,44 +27,107 @@ use crate::config::{ChainConfig, Config};
 use crate::handshake::complete::{complete_handshakes, CompletionMemory};
 use crate::handshake::Pair;
 use crate::keys::KeyRing;
+use crate::relay::scanner::{run_scanner, ScannerSettings};
+use crate::relay::Routes;
+use crate::store::Store;
 
 /// Longest wait between attempts to reach a chain that is down.
 const MAX_RECONNECT_BACKOFF: Duration = Duration::from_secs(30);
+/// How long tasks get to finish after SIGINT/SIGTERM before they are aborted.
+const STOP_GRACE: Duration = Duration::from_secs(8);
 
-/// Runs the daemon until `shutdown` is cancelled.
+/// A chain as the tasks share it: its endpoint once connected, and the signal its scanner
+/// gives after recording new blocks.
+#[derive(Clone)]
+struct SharedChain {
+    endpoint: watch::Receiver<Option<ChainEndpoint>>,
+    wake: Arc<Notify>,
+}
+
+impl SharedChain {
+    /// Waits until the chain is connected (None on shutdown).
+    async fn connected(&mut self, shutdown: &CancellationToken) -> Option<ChainEndpoint> {
+        tokio::select! {
+            _ = shutdown.cancelled() => None,
+            r = self.endpoint.wait_for(Option::is_some) => r.ok().and_then(|e| e.clone()),
+        }
+    }
+}
+
+/// Runs the daemon until `shutdown` is cancelled, then flushes the store.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let keys = Arc::new(KeyRing::new(&config.global.key_dir));
+    let store = Store::open(&config.store.path)?;
+    for entry in store.journal_entries()? {
+        warn!(entry = %entry, "a tx was in flight when the relayer last stopped; clearing will settle it");
+    }
+    store.journal_clear()?;
+    let routes = Routes::default();
     let mut tasks = JoinSet::new();
-    for host in &config.chains {
-        for source in &config.chains {
-            if host.id == source.id {
+    let mut chains = HashMap::new();
+    for chain in &config.chains {
+        let (tx, rx) = watch::channel(None);
+        let wake = Arc::new(Notify::new());
+        chains.insert(
+            chain.id.to_string(),
+            SharedChain {
+                endpoint: rx,
+                wake: wake.clone(),
+            },
+        );
+        let settings = ScannerSettings {
+            max_catchup: config.daemon.max_catchup,
+            ..Default::default()
+        };
+        let (chain, keys, store, routes, shutdown) = (
+            chain.clone(),
+            keys.clone(),
+            store.clone(),
+            routes.clone(),
+            shutdown.clone(),
+        );
+        let span = info_span!("chain", chain = %chain.id);
+        tasks.spawn(
+            async move {
+                let Some(endpoint) = connect_until_up(&chain, &keys, &shutdown).await else {
+                    return;
+                };
+                tx.send_replace(Some(endpoint.clone()));
+                run_scanner(endpoint, store, routes, wake, settings, shutdown).await;
+            }
+            .instrument(span),
+        );
+    }
+    let served = Arc::new(std::sync::Mutex::new(HashSet::new()));
+    for (i, host) in config.chains.iter().enumerate() {
+        for (j, source) in config.chains.iter().enumerate() {
+            if i == j {
                 continue;
             }
+            let pair = PairTask {
+                config: config.clone(),
+                host: chains[host.id.as_str()].clone(),
+                source: chains[source.id.as_str()].clone(),
+                discover: i < j,
+                store: store.clone(),
+                routes: routes.clone(),
+                served: served.clone(),
+            };
             let span = info_span!("pair", host = %host.id, counterparty = %source.id);
-            tasks.spawn(
-                pair_task(
-                    config.clone(),
-                    keys.clone(),
-                    host.clone(),
-                    source.clone(),
-                    shutdown.clone(),
-                )
-                .instrument(span),
-            );
+            tasks.spawn(pair.run(shutdown.clone()).instrument(span));
         }
     }
-    info!(
-        chains = config.chains.len(),
-        tasks = tasks.len(),
-        "relayer started"
-    );
-    while let Some(done) = tasks.join_next().await {
-        if let Err(e) = done {
-            warn!(error = %e, "a task ended abnormally");
-        }
+    info!(chains = config.chains.len(), store = %config.store.path.display(), "relayer started");
+    shutdown.cancelled().await;
+    info!("stopping: no new work; waiting for the tasks");
+    let all = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+        warn!("tasks did not stop within {STOP_GRACE:?}; aborting them");
+        tasks.shutdown().await;
     }
-    info!("relayer stopped");
+    let bytes = store.flush()?;
+    info!(flushed_bytes = bytes, "store flushed; relayer stopped");
     Ok(())
 }
 
@@ -76,60 +151,98 @@ async fn connect_until_up(
     }
 }
 
-/// Keeps the clients of `source` on `host` fresh and finishes handshakes from `host`'s side.
-async fn pair_task(
+/// The tasks of an ordered pair of chains (host, source).
+struct PairTask {
     config: Arc<Config>,
-    keys: Arc<KeyRing>,
-    host: ChainConfig,
-    source: ChainConfig,
-    shutdown: CancellationToken,
-) {
-    let Some(host) = connect_until_up(&host, &keys, &shutdown).await else {
-        return;
-    };
-    let Some(source) = connect_until_up(&source, &keys, &shutdown).await else {
-        return;
-    };
-    let pair = Pair {
-        a: &host,
-        b: &source,
-    };
-    let mut memory = CompletionMemory::default();
-    let progress = |line: &str| info!("{line}");
-    let mut interval = tokio::time::interval(config.daemon.scan_interval);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => break,
-            _ = interval.tick() => {}
-        }
-        if config.daemon.refresh_clients {
-            let refresh = refresh_clients(&host, &source, config.daemon.refresh_fraction);
-            let outcome = tokio::select! {
+    host: SharedChain,
+    source: SharedChain,
+    /// Whether this pair discovers the paths between the two chains (one of the two
+    /// ordered pairs does).
+    discover: bool,
+    store: Store,
+    routes: Routes,
+    served: Arc<std::sync::Mutex<HashSet<String>>>,
+}
+
+impl PairTask {
+    /// Keeps the clients of `source` on `host` fresh, finishes handshakes from `host`'s
+    /// side, and serves the paths it discovers.
+    async fn run(mut self, shutdown: CancellationToken) {
+        let Some(host) = self.host.connected(&shutdown).await else {
+            return;
+        };
+        let Some(source) = self.source.connected(&shutdown).await else {
+            return;
+        };
+        let pair = Pair {
+            a: &host,
+            b: &source,
+        };
+        let mut memory = CompletionMemory::default();
+        let progress = |line: &str| info!("{line}");
+        let mut path_tasks = JoinSet::new();
+        let daemon = &self.config.daemon;
+        let mut interval = tokio::time::interval(daemon.scan_interval);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
                 _ = shutdown.cancelled() => break,
-                r = refresh => r,
-            };
-            match outcome {
-                Ok(report) => debug!(
-                    clients = report.clients.len(),
-                    refreshed = report.refreshed.len(),
-                    "clients checked"
-                ),
-                Err(e) => warn!(error = %e, "client refresh failed"),
+                _ = interval.tick() => {}
+            }
+            if self.discover {
+                let found = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    r = paths::discover_paths(&host, &source) => r,
+                };
+                match found {
+                    Ok(found) => {
+                        for path in found {
+                            let fresh =
+                                self.served.lock().expect("served lock").insert(path.name());
+                            if fresh {
+                                self.routes.add(&path);
+                                paths::spawn_path(
+                                    &mut path_tasks,
+                                    (host.clone(), source.clone()),
+                                    path,
+                                    self.store.clone(),
+                                    (self.host.wake.clone(), self.source.wake.clone()),
+                                    daemon.clear_interval,
+                                    shutdown.clone(),
+                                );
+                            }
+                        }
+                    }
+                    Err(e) => warn!(error = %e, "path discovery failed"),
+                }
+            }
+            if daemon.refresh_clients {
+                let outcome = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    r = refresh_clients(&host, &source, daemon.refresh_fraction) => r,
+                };
+                match outcome {
+                    Ok(r) => debug!(
+                        clients = r.clients.len(),
+                        refreshed = r.refreshed.len(),
+                        "clients checked"
+                    ),
+                    Err(e) => warn!(error = %e, "client refresh failed"),
+                }
+            }
+            if daemon.complete_handshakes {
+                let outcome = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    r = complete_handshakes(pair, &mut memory, &progress) => r,
+                };
+                match outcome {
+                    Ok(0) => {}
+                    Ok(n) => info!(finished = n, "handshakes finished"),
+                    Err(e) => warn!(error = %e, "handshake completion failed"),
+                }
             }
         }
-        if config.daemon.complete_handshakes {
-            let complete = complete_handshakes(pair, &mut memory, &progress);
-            let outcome = tokio::select! {
-                _ = shutdown.cancelled() => break,
-                r = complete => r,
-            };
-            match outcome {
-                Ok(0) => {}
-                Ok(n) => info!(finished = n, "handshakes finished"),
-                Err(e) => warn!(error = %e, "handshake completion failed"),
-            }
-        }
+        while path_tasks.join_next().await.is_some() {}
     }
 }
 

@@ -1,0 +1,298 @@
+//! Packet relaying against live chains, on ICS-20 channels the relayer created: bulk
+//! transfers both ways, timeouts, crashes and restarts, a backlog cleared beside new
+//! packets, and a chain going down.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use stateset_e2e::accounts::{self, USER1, USER2};
+use stateset_e2e::chain::{start_chains, TestChain};
+use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
+
+/// The `ibc/…` denom of `base` received over `channel` (transfer port).
+fn ibc_denom(channel: &str, base: &str) -> String {
+    let hash = Sha256::digest(format!("transfer/{channel}/{base}").as_bytes());
+    format!("ibc/{}", hex::encode_upper(hash))
+}
+
+/// Packet commitments left on `chain`'s `channel`.
+fn commitments(chain: &TestChain, channel: &str) -> usize {
+    let out = chain
+        .cli([
+            "q",
+            "ibc",
+            "channel",
+            "packet-commitments",
+            "transfer",
+            channel,
+            "--limit",
+            "100000",
+            "--output",
+            "json",
+        ])
+        .expect("query commitments");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["commitments"].as_array().map_or(0, Vec::len)
+}
+
+fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        if done() {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Two chains, a transfer path (channel-0 on both), user1's key imported on both.
+fn setup(n: usize) -> (Vec<TestChain>, RelayerHome) {
+    let chains = start_chains(n).expect("chains start");
+    let refs: Vec<&TestChain> = chains.iter().collect();
+    let home = RelayerHome::new(&refs, DaemonSettings::default());
+    for c in &chains {
+        home.import_key(c, &USER1);
+    }
+    (chains, home)
+}
+
+fn create_path(home: &RelayerHome, a: &TestChain, b: &TestChain) {
+    home.run_ok([
+        "create",
+        "path",
+        "--a-chain",
+        a.chain_id(),
+        "--b-chain",
+        b.chain_id(),
+    ]);
+}
+
+/// Sends `count` transfers of 1 `denom` from user1 on `src` to `receiver` over `channel`.
+fn transfer(
+    home: &RelayerHome,
+    src: &TestChain,
+    channel: &str,
+    denom: &str,
+    receiver: &str,
+    count: usize,
+    extra: &[&str],
+) {
+    let count = count.to_string();
+    let mut args = vec![
+        "tx",
+        "transfer",
+        "--src-chain",
+        src.chain_id(),
+        "--channel",
+        channel,
+        "--amount",
+        "1",
+        "--denom",
+        denom,
+        "--receiver",
+        receiver,
+        "--count",
+        &count,
+        "--per-tx",
+        "50",
+        "--key-name",
+        "user1",
+    ];
+    args.extend_from_slice(extra);
+    home.run_ok(args);
+}
+
+#[test]
+fn two_hundred_transfers_each_way_are_all_received_and_acknowledged() {
+    let (chains, home) = setup(2);
+    let (a, b) = (&chains[0], &chains[1]);
+    create_path(&home, a, b);
+    let mut daemon = home.start_daemon();
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        s.spawn(|| transfer(&home, a, "channel-0", "stake", USER2.address, 200, &[]));
+        s.spawn(|| transfer(&home, b, "channel-0", "ufoo", USER2.address, 200, &[]));
+    });
+    let (on_b, on_a) = (
+        ibc_denom("channel-0", "stake"),
+        ibc_denom("channel-0", "ufoo"),
+    );
+    let took = wait_until(
+        "400 transfers relayed and acknowledged",
+        Duration::from_secs(240),
+        || {
+            b.balance(USER2.address, &on_b).unwrap() == 200
+                && a.balance(USER2.address, &on_a).unwrap() == 200
+                && commitments(a, "channel-0") == 0
+                && commitments(b, "channel-0") == 0
+        },
+    );
+    println!("400 transfers (200 each way) received and acked {:.1}s after the first send ({took:?} after sending)", started.elapsed().as_secs_f64());
+    assert_eq!(b.balance(USER2.address, &on_b).unwrap(), 200);
+    assert_eq!(a.balance(USER2.address, &on_a).unwrap(), 200);
+    assert!(daemon.stop(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn timed_out_transfers_are_refunded_through_the_relayer() {
+    let (chains, home) = setup(2);
+    let (a, b) = (&chains[0], &chains[1]);
+    create_path(&home, a, b);
+    // Sent while no relayer runs: one expires by height, one by time.
+    transfer(
+        &home,
+        a,
+        "channel-0",
+        "stake",
+        USER2.address,
+        1,
+        &["--timeout-height-offset", "3"],
+    );
+    transfer(
+        &home,
+        a,
+        "channel-0",
+        "stake",
+        USER2.address,
+        1,
+        &["--timeout-seconds", "2"],
+    );
+    let escrowed = a.balance(USER1.address, "stake").unwrap();
+    assert_eq!(commitments(a, "channel-0"), 2);
+    let past = b.latest_height().unwrap() + 5;
+    b.wait_for_height(past, Duration::from_secs(30)).unwrap();
+    std::thread::sleep(Duration::from_secs(2)); // the timestamp timeout is 2 s after sending; B's blocks moved on.
+    let mut daemon = home.start_daemon();
+    wait_until(
+        "both packets timed out on A",
+        Duration::from_secs(60),
+        || commitments(a, "channel-0") == 0,
+    );
+    assert_eq!(
+        a.balance(USER1.address, "stake").unwrap(),
+        escrowed + 2,
+        "both refunded"
+    );
+    assert_eq!(
+        b.balance(USER2.address, &ibc_denom("channel-0", "stake"))
+            .unwrap(),
+        0,
+        "nothing received"
+    );
+    assert!(daemon.stop(Duration::from_secs(10)).success());
+    assert!(
+        daemon.log().contains("timed_out=2") || daemon.log().contains("timed_out=1"),
+        "{}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn killed_three_times_during_500_transfers_the_daemon_resumes_from_its_store() {
+    let (chains, home) = setup(2);
+    let (a, b) = (&chains[0], &chains[1]);
+    create_path(&home, a, b);
+    let denom = ibc_denom("channel-0", "stake");
+    let mut daemon = home.start_daemon();
+    std::thread::scope(|s| {
+        s.spawn(|| transfer(&home, a, "channel-0", "stake", USER2.address, 500, &[]));
+        for delay_ms in [700u64, 1900, 1300] {
+            std::thread::sleep(Duration::from_millis(delay_ms));
+            daemon.kill();
+            daemon = home.start_daemon();
+        }
+    });
+    wait_until(
+        "500 transfers relayed and acked after 3 crashes",
+        Duration::from_secs(300),
+        || b.balance(USER2.address, &denom).unwrap() == 500 && commitments(a, "channel-0") == 0,
+    );
+    assert_eq!(b.balance(USER2.address, &denom).unwrap(), 500);
+    let log = daemon.log();
+    assert!(
+        log.contains("resuming from the stored height"),
+        "the restart must resume from the store:\n{log}"
+    );
+    assert!(daemon.stop(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn a_backlog_of_1000_is_cleared_and_new_transfers_do_not_wait_for_it() {
+    let (chains, home) = setup(2);
+    let (a, b) = (&chains[0], &chains[1]);
+    create_path(&home, a, b);
+    transfer(&home, a, "channel-0", "stake", USER2.address, 1000, &[]);
+    assert_eq!(commitments(a, "channel-0"), 1000);
+    let denom = ibc_denom("channel-0", "stake");
+    let started = Instant::now();
+    let mut daemon = home.start_daemon();
+    // New transfers while the backlog is being cleared, to another receiver.
+    transfer(
+        &home,
+        a,
+        "channel-0",
+        "stake",
+        accounts::VALIDATOR.address,
+        10,
+        &[],
+    );
+    let mut new_at = None;
+    let mut backlog_at = None;
+    wait_until(
+        "backlog and new transfers relayed",
+        Duration::from_secs(300),
+        || {
+            if new_at.is_none() && b.balance(accounts::VALIDATOR.address, &denom).unwrap() == 10 {
+                new_at = Some((started.elapsed(), b.balance(USER2.address, &denom).unwrap()));
+            }
+            if backlog_at.is_none() && b.balance(USER2.address, &denom).unwrap() == 1000 {
+                backlog_at = Some(started.elapsed());
+            }
+            new_at.is_some() && backlog_at.is_some() && commitments(a, "channel-0") == 0
+        },
+    );
+    let (new_time, backlog_done_then) = new_at.unwrap();
+    println!("1000-transfer backlog received in {:?}; the 10 new transfers in {new_time:?}, when {backlog_done_then} of the backlog had arrived", backlog_at.unwrap());
+    assert!(
+        backlog_done_then < 1000,
+        "new transfers must not wait for the whole backlog"
+    );
+    assert!(daemon.stop(Duration::from_secs(10)).success());
+}
+
+#[test]
+fn a_chain_going_down_stalls_only_its_own_paths() {
+    let (mut chains, home) = setup(3);
+    {
+        let (a, b, c) = (&chains[0], &chains[1], &chains[2]);
+        create_path(&home, a, b); // channel-0 on A
+        create_path(&home, a, c); // channel-1 on A
+    }
+    let mut daemon = home.start_daemon();
+    chains[2].kill().expect("C killed");
+    let (a, b) = (&chains[0], &chains[1]);
+    transfer(&home, a, "channel-0", "stake", USER2.address, 20, &[]);
+    transfer(&home, a, "channel-1", "stake", USER2.address, 5, &[]);
+    let on_b = ibc_denom("channel-0", "stake");
+    wait_until(
+        "A→B relayed while C is down",
+        Duration::from_secs(120),
+        || b.balance(USER2.address, &on_b).unwrap() == 20 && commitments(a, "channel-0") == 0,
+    );
+    assert_eq!(commitments(a, "channel-1"), 5, "C's packets wait for C");
+    chains[2].restart().expect("C back");
+    let (a, c) = (&chains[0], &chains[2]);
+    wait_until(
+        "A→C relayed after C came back",
+        Duration::from_secs(180),
+        || {
+            c.balance(USER2.address, &ibc_denom("channel-0", "stake"))
+                .unwrap()
+                == 5
+                && commitments(a, "channel-1") == 0
+        },
+    );
+    assert!(daemon.stop(Duration::from_secs(10)).success());
+}

@@ -1,0 +1,96 @@
+//! Packet relaying. Per chain a [`scanner`] records every IBC packet event of the served
+//! channels in the store's ledgers (block by block, resuming from the stored height); per
+//! path and direction a [`worker`] reads its ledger and submits MsgRecvPacket,
+//! MsgAcknowledgement and MsgTimeout in batches, each batch with proofs from one height
+//! behind a single MsgUpdateClient; [`clear`] compares both chains' commitments with the
+//! ledger on start and every N blocks and fills in what is missing with range queries.
+
+pub mod clear;
+pub mod scanner;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use stateset_channels::ids::{ChannelId, ConnectionId, PortId};
+use stateset_channels::Ordering;
+
+/// One end of a path: a channel on a chain.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChannelEnd {
+    /// The chain.
+    pub chain: String,
+    /// The port.
+    pub port: PortId,
+    /// The channel.
+    pub channel: ChannelId,
+    /// Its connection.
+    pub connection: ConnectionId,
+    /// The client (of the other chain) under that connection.
+    pub client: String,
+}
+
+/// An open channel between two configured chains.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Path {
+    /// The end on one chain.
+    pub a: ChannelEnd,
+    /// The end on the other.
+    pub b: ChannelEnd,
+    /// The channel's ordering.
+    pub ordering: Ordering,
+}
+
+impl Path {
+    /// The path seen from the other side.
+    pub fn reversed(&self) -> Path {
+        Path {
+            a: self.b.clone(),
+            b: self.a.clone(),
+            ordering: self.ordering,
+        }
+    }
+
+    /// A short name for logs: `chain:port/channel->chain:port/channel`.
+    pub fn name(&self) -> String {
+        format!(
+            "{}:{}/{}->{}:{}/{}",
+            self.a.chain, self.a.port, self.a.channel, self.b.chain, self.b.port, self.b.channel
+        )
+    }
+}
+
+/// The channel ends the relayer serves, by (chain, port, channel): what scanners route
+/// events with. Shared by the scanners and the path discovery.
+#[derive(Clone, Debug, Default)]
+pub struct Routes {
+    inner: Arc<RwLock<HashMap<(String, String, String), Path>>>,
+}
+
+impl Routes {
+    /// Adds a path (both directions). Returns whether it was new.
+    pub fn add(&self, path: &Path) -> bool {
+        let mut map = self.inner.write().expect("routes lock");
+        let key = |e: &ChannelEnd| (e.chain.clone(), e.port.to_string(), e.channel.to_string());
+        let new = !map.contains_key(&key(&path.a));
+        map.insert(key(&path.a), path.clone());
+        map.insert(key(&path.b), path.reversed());
+        new
+    }
+
+    /// The path whose `a` end is `chain`/`port`/`channel`.
+    pub fn get(&self, chain: &str, port: &str, channel: &str) -> Option<Path> {
+        let map = self.inner.read().expect("routes lock");
+        map.get(&(chain.to_string(), port.to_string(), channel.to_string()))
+            .cloned()
+    }
+
+    /// Every served path seen from `chain`.
+    pub fn from_chain(&self, chain: &str) -> Vec<Path> {
+        let map = self.inner.read().expect("routes lock");
+        map.values()
+            .filter(|p| p.a.chain == chain)
+            .cloned()
+            .collect()
+    }
+}

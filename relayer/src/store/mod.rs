@@ -1,0 +1,355 @@
+//! The relayer's progress, kept in sled so that a crash or restart loses nothing and rescans
+//! nothing: per chain the last height whose events are fully recorded, per channel end a
+//! ledger of the packets it sent that are not finished yet, and a journal of submitted txs.
+//!
+//! Everything the relayer saw is recorded here before it acts on it; the relaying workers
+//! read their work from the ledgers.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use prost::Message;
+use serde::{Deserialize, Serialize};
+use stateset_channels::events::Packet;
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled failed.
+    #[error("store {path}: {source}")]
+    Sled {
+        /// The store directory.
+        path: String,
+        /// The sled error.
+        #[source]
+        source: sled::Error,
+    },
+    /// A record could not be decoded.
+    #[error("store: corrupt record under {key}: {detail}")]
+    Corrupt {
+        /// The key.
+        key: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+/// Where a packet is in its lifecycle (as far as the relayer knows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PacketState {
+    /// Sent on the source; not yet known to be received.
+    Sent,
+    /// A MsgRecvPacket for it is being submitted.
+    RecvSubmitted,
+    /// Received on the destination; waiting for its acknowledgement.
+    Received,
+    /// The destination wrote its acknowledgement (kept in the record).
+    AckWritten,
+}
+
+/// One packet in a channel end's ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PacketRecord {
+    /// The packet.
+    pub packet: Packet,
+    /// Its state.
+    pub state: PacketState,
+    /// The acknowledgement, once written on the destination.
+    pub ack: Option<Vec<u8>>,
+    /// When the record last changed (Unix seconds).
+    pub updated: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRecord {
+    packet: String,
+    ordering: Option<stateset_channels::Ordering>,
+    state: PacketState,
+    ack: Option<String>,
+    updated: u64,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl PacketRecord {
+    fn encode(&self) -> Vec<u8> {
+        let proto = ibc_proto::ibc::core::channel::v1::Packet::from(&self.packet);
+        serde_json::to_vec(&StoredRecord {
+            packet: hex::encode(proto.encode_to_vec()),
+            ordering: self.packet.ordering,
+            state: self.state.clone(),
+            ack: self.ack.as_ref().map(hex::encode),
+            updated: self.updated,
+        })
+        .expect("records serialize")
+    }
+
+    fn decode(key: &str, bytes: &[u8]) -> Result<Self, StoreError> {
+        let corrupt = |detail: String| StoreError::Corrupt {
+            key: key.to_string(),
+            detail,
+        };
+        let stored: StoredRecord =
+            serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+        let raw = hex::decode(&stored.packet).map_err(|e| corrupt(e.to_string()))?;
+        let proto = ibc_proto::ibc::core::channel::v1::Packet::decode(raw.as_slice())
+            .map_err(|e| corrupt(e.to_string()))?;
+        let mut packet = Packet::try_from(proto).map_err(|e| corrupt(e.to_string()))?;
+        packet.ordering = stored.ordering;
+        let ack = match stored.ack {
+            Some(h) => Some(hex::decode(h).map_err(|e| corrupt(e.to_string()))?),
+            None => None,
+        };
+        Ok(PacketRecord {
+            packet,
+            state: stored.state,
+            ack,
+            updated: stored.updated,
+        })
+    }
+}
+
+/// The relayer's store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: sled::Db,
+    path: String,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let p = path.display().to_string();
+        let db = sled::Config::new()
+            .path(path)
+            .flush_every_ms(Some(200))
+            .open()
+            .map_err(|source| StoreError::Sled {
+                path: p.clone(),
+                source,
+            })?;
+        Ok(Store { db, path: p })
+    }
+
+    fn err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
+        move |source| StoreError::Sled {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The last height of `chain` whose events are fully recorded.
+    pub fn last_height(&self, chain: &str) -> Result<Option<u64>, StoreError> {
+        let tree = self.db.open_tree("heights").map_err(self.err())?;
+        Ok(tree
+            .get(chain.as_bytes())
+            .map_err(self.err())?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// Records that `chain`'s events up to `height` are recorded.
+    pub fn set_last_height(&self, chain: &str, height: u64) -> Result<(), StoreError> {
+        let tree = self.db.open_tree("heights").map_err(self.err())?;
+        tree.insert(chain.as_bytes(), &height.to_be_bytes())
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// The ledger of the packets sent on `chain` through `port`/`channel`.
+    pub fn ledger(&self, chain: &str, port: &str, channel: &str) -> Result<Ledger, StoreError> {
+        let name = format!("packets/{chain}/{port}/{channel}");
+        let tree = self.db.open_tree(&name).map_err(self.err())?;
+        Ok(Ledger {
+            tree,
+            name,
+            path: self.path.clone(),
+        })
+    }
+
+    /// Journals a tx about to be submitted; returns its journal id.
+    pub fn journal_add(&self, chain: &str, what: &str) -> Result<u64, StoreError> {
+        let tree = self.db.open_tree("journal").map_err(self.err())?;
+        let id = self.db.generate_id().map_err(self.err())?;
+        let entry = serde_json::json!({ "chain": chain, "what": what, "at": now() });
+        tree.insert(id.to_be_bytes(), entry.to_string().as_bytes())
+            .map_err(self.err())?;
+        Ok(id)
+    }
+
+    /// Removes a journal entry once its tx is confirmed or failed.
+    pub fn journal_done(&self, id: u64) -> Result<(), StoreError> {
+        let tree = self.db.open_tree("journal").map_err(self.err())?;
+        tree.remove(id.to_be_bytes()).map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Journal entries left by a previous run (txs that were in flight when it stopped).
+    pub fn journal_entries(&self) -> Result<Vec<String>, StoreError> {
+        let tree = self.db.open_tree("journal").map_err(self.err())?;
+        tree.iter()
+            .values()
+            .map(|v| {
+                v.map(|v| String::from_utf8_lossy(&v).into_owned())
+                    .map_err(self.err())
+            })
+            .collect()
+    }
+
+    /// Clears the journal (after its entries were reported).
+    pub fn journal_clear(&self) -> Result<(), StoreError> {
+        self.db
+            .open_tree("journal")
+            .map_err(self.err())?
+            .clear()
+            .map_err(self.err())
+    }
+
+    /// Writes everything to disk.
+    pub fn flush(&self) -> Result<usize, StoreError> {
+        self.db.flush().map_err(self.err())
+    }
+
+    /// Bytes on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.db.size_on_disk().map_err(self.err())
+    }
+}
+
+/// The ledger of one channel end: packets it sent that are not finished (acked or timed out).
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    tree: sled::Tree,
+    name: String,
+    path: String,
+}
+
+impl Ledger {
+    fn err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
+        move |source| StoreError::Sled {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn key(&self, seq: u64) -> String {
+        format!("{}/{seq}", self.name)
+    }
+
+    /// Applies `f` to the record of `seq` (None: absent) atomically; `f` returns the new
+    /// record (None: remove).
+    fn update(
+        &self,
+        seq: u64,
+        f: impl Fn(Option<PacketRecord>) -> Option<PacketRecord>,
+    ) -> Result<(), StoreError> {
+        let mut corrupt = None;
+        self.tree
+            .fetch_and_update(seq.to_be_bytes(), |old| {
+                let old = old.and_then(|b| match PacketRecord::decode(&self.key(seq), b) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        corrupt = Some(e);
+                        None
+                    }
+                });
+                f(old).map(|r| r.encode())
+            })
+            .map_err(self.err())?;
+        if let Some(e) = corrupt {
+            tracing::warn!(error = %e, "replaced a corrupt ledger record");
+        }
+        Ok(())
+    }
+
+    /// Records a sent packet (kept as it is when already known). Returns whether it was new.
+    pub fn record_sent(&self, packet: &Packet) -> Result<bool, StoreError> {
+        let new = std::cell::Cell::new(false);
+        self.update(packet.sequence, |old| match old {
+            Some(r) => Some(r),
+            None => {
+                new.set(true);
+                Some(PacketRecord {
+                    packet: packet.clone(),
+                    state: PacketState::Sent,
+                    ack: None,
+                    updated: now(),
+                })
+            }
+        })?;
+        Ok(new.get())
+    }
+
+    /// Records the destination's acknowledgement of `packet`.
+    pub fn record_ack(&self, packet: &Packet, ack: &[u8]) -> Result<(), StoreError> {
+        self.update(packet.sequence, |old| {
+            let packet = old.map(|r| r.packet).unwrap_or_else(|| packet.clone());
+            Some(PacketRecord {
+                packet,
+                state: PacketState::AckWritten,
+                ack: Some(ack.to_vec()),
+                updated: now(),
+            })
+        })
+    }
+
+    /// Moves `seq` to `state` (unless it already has an acknowledgement or is gone).
+    pub fn mark(&self, seq: u64, state: PacketState) -> Result<(), StoreError> {
+        self.update(seq, |old| {
+            old.map(|mut r| {
+                if r.state != PacketState::AckWritten {
+                    r.state = state.clone();
+                    r.updated = now();
+                }
+                r
+            })
+        })
+    }
+
+    /// Forgets `seq`: acknowledged or timed out on the source.
+    pub fn finish(&self, seq: u64) -> Result<(), StoreError> {
+        self.tree.remove(seq.to_be_bytes()).map_err(self.err())?;
+        Ok(())
+    }
+
+    /// Every record, by sequence.
+    pub fn records(&self) -> Result<Vec<PacketRecord>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.tree.iter() {
+            let (k, v) = item.map_err(self.err())?;
+            let seq = <[u8; 8]>::try_from(k.as_ref())
+                .map(u64::from_be_bytes)
+                .unwrap_or(0);
+            match PacketRecord::decode(&self.key(seq), &v) {
+                Ok(r) => out.push(r),
+                Err(e) => tracing::warn!(error = %e, "skipping a corrupt ledger record"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `seq` is in the ledger.
+    pub fn contains(&self, seq: u64) -> Result<bool, StoreError> {
+        self.tree
+            .contains_key(seq.to_be_bytes())
+            .map_err(self.err())
+    }
+
+    /// The number of unfinished packets.
+    pub fn len(&self) -> usize {
+        self.tree.len()
+    }
+
+    /// Whether no packet is unfinished.
+    pub fn is_empty(&self) -> bool {
+        self.tree.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests;
