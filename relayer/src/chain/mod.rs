@@ -142,10 +142,21 @@ impl ChainEndpoint {
                 Height::try_from(latest.value().saturating_sub(1).max(2)).expect("height fits")
             }
         };
-        let answer = self
-            .rpc
-            .abci_query(&path, key.to_vec(), Some(height), true)
-            .await?;
+        // A node can report a height a moment before its app answers proofs at it
+        // ("proof is unexpectedly empty"): ask again shortly.
+        let mut attempts = 0;
+        let answer = loop {
+            let answer = self
+                .rpc
+                .abci_query(&path, key.to_vec(), Some(height), true)
+                .await?;
+            attempts += 1;
+            if answer.code.is_err() && answer.log.contains("unexpectedly empty") && attempts < 20 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+            break answer;
+        };
         let proof_err = |source| ChainError::Proof {
             chain: self.id().to_string(),
             source,
