@@ -64,6 +64,11 @@ fn main() -> anyhow::Result<()> {
     }
     let mnemonic_file = devnet_dir.join("relayer.mnemonic");
     write_secret(&mnemonic_file, &format!("{}\n", accounts::RELAYER.mnemonic))?;
+    // The demo user's key, for `tx transfer` on the devnet.
+    write_secret(
+        &devnet_dir.join("user1.mnemonic"),
+        &format!("{}\n", accounts::USER1.mnemonic),
+    )?;
 
     println!("starting {} and {} ...", CHAINS[0].0, CHAINS[1].0);
     let started = std::time::Instant::now();

@@ -25,6 +25,7 @@ pub struct RpcClient {
     chain_id: String,
     url: Url,
     client: HttpClient,
+    compat: CompatMode,
 }
 
 impl RpcClient {
@@ -43,6 +44,7 @@ impl RpcClient {
             chain_id: chain_id.to_string(),
             url: url.clone(),
             client: build(CompatMode::latest())?,
+            compat: CompatMode::latest(),
         };
         let status = probe.status().await?;
         let mode =
@@ -58,7 +60,16 @@ impl RpcClient {
                 ),
             });
         }
-        Ok(Self { client, ..probe })
+        Ok(Self {
+            client,
+            compat: mode,
+            ..probe
+        })
+    }
+
+    /// The CometBFT dialect the node speaks.
+    pub fn compat(&self) -> CompatMode {
+        self.compat
     }
 
     /// The chain id this client serves.

@@ -61,13 +61,17 @@ pub fn start_height(stored: Option<u64>, latest: u64, max_catchup: u64) -> (u64,
 }
 
 /// Runs the scanner of `chain` until `shutdown`; `wake` is notified after each batch of
-/// blocks so that the path workers look at their ledgers.
+/// blocks so that the path workers look at their ledgers. With `triggers` (the websocket
+/// event source), a new block is read as soon as the node announces it; polling every
+/// `settings.poll` stays as the fallback, and block results are read per height, so no
+/// height is skipped when the subscription drops.
 pub async fn run_scanner(
     chain: ChainEndpoint,
     store: Store,
     routes: Routes,
     wake: Arc<Notify>,
     settings: ScannerSettings,
+    mut triggers: Option<tokio::sync::mpsc::Receiver<crate::chain::events::ChainEvent>>,
     shutdown: CancellationToken,
 ) {
     let id = chain.id().to_string();
@@ -113,9 +117,22 @@ pub async fn run_scanner(
                 if progressed {
                     wake.notify_waiters();
                 }
+                let pushed = async {
+                    match triggers.as_mut() {
+                        Some(rx) => {
+                            if rx.recv().await.is_none() {
+                                std::future::pending::<()>().await;
+                            }
+                            // One read covers every announcement so far.
+                            while rx.try_recv().is_ok() {}
+                        }
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
                     _ = tokio::time::sleep(settings.poll) => {}
+                    _ = pushed => {}
                 }
             }
             Err(e) => {

@@ -21,9 +21,10 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, info_span, warn, Instrument};
 
+use crate::chain::events::{run_event_source, EventSourceSettings};
 use crate::chain::ChainEndpoint;
 use crate::client::refresh::refresh_clients;
-use crate::config::{ChainConfig, Config};
+use crate::config::{ChainConfig, Config, EventSourceConfig};
 use crate::handshake::complete::{complete_handshakes, CompletionMemory};
 use crate::handshake::Pair;
 use crate::keys::KeyRing;
@@ -94,7 +95,36 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
                     return;
                 };
                 tx.send_replace(Some(endpoint.clone()));
-                run_scanner(endpoint, store, routes, wake, settings, shutdown).await;
+                let push = match (&chain.event_source, chain.websocket_url().parse()) {
+                    (EventSourceConfig::Push { .. }, Ok(url)) => Some(EventSourceSettings {
+                        chain_id: chain.id.to_string(),
+                        url,
+                        compat: endpoint.rpc().compat(),
+                        min_backoff: Duration::from_millis(200),
+                        max_backoff: Duration::from_secs(10),
+                    }),
+                    _ => None,
+                };
+                match push {
+                    Some(source) => {
+                        let (sink, rx) = tokio::sync::mpsc::channel(256);
+                        tokio::join!(
+                            run_event_source(source, sink, shutdown.clone()),
+                            run_scanner(
+                                endpoint,
+                                store,
+                                routes,
+                                wake,
+                                settings,
+                                Some(rx),
+                                shutdown.clone()
+                            ),
+                        );
+                    }
+                    None => {
+                        run_scanner(endpoint, store, routes, wake, settings, None, shutdown).await
+                    }
+                }
             }
             .instrument(span),
         );
