@@ -64,8 +64,11 @@ impl Path {
 /// events with. Shared by the scanners and the path discovery.
 #[derive(Clone, Debug, Default)]
 pub struct Routes {
-    inner: Arc<RwLock<HashMap<(String, String, String), Path>>>,
+    inner: Arc<RwLock<HashMap<RouteKey, Path>>>,
 }
+
+/// (chain, port, channel).
+type RouteKey = (String, String, String);
 
 impl Routes {
     /// Adds a path (both directions). Returns whether it was new.

@@ -191,15 +191,14 @@ pub fn record(
     event: &IbcEvent,
 ) -> Result<(), StoreError> {
     match event {
-        IbcEvent::SendPacket(p) => {
+        IbcEvent::SendPacket(p)
             if routes
                 .get(chain, p.source_port.as_str(), p.source_channel.as_str())
-                .is_some()
-            {
-                store
-                    .ledger(chain, p.source_port.as_str(), p.source_channel.as_str())?
-                    .record_sent(p)?;
-            }
+                .is_some() =>
+        {
+            store
+                .ledger(chain, p.source_port.as_str(), p.source_channel.as_str())?
+                .record_sent(p)?;
         }
         IbcEvent::RecvPacket(p) => {
             if let Some(path) = routes.get(
@@ -233,15 +232,14 @@ pub fn record(
         }
         IbcEvent::AcknowledgePacket(h)
         | IbcEvent::TimeoutPacket(h)
-        | IbcEvent::TimeoutOnClose(h) => {
+        | IbcEvent::TimeoutOnClose(h)
             if routes
                 .get(chain, h.source_port.as_str(), h.source_channel.as_str())
-                .is_some()
-            {
-                store
-                    .ledger(chain, h.source_port.as_str(), h.source_channel.as_str())?
-                    .finish(h.sequence)?;
-            }
+                .is_some() =>
+        {
+            store
+                .ledger(chain, h.source_port.as_str(), h.source_channel.as_str())?
+                .finish(h.sequence)?;
         }
         _ => {}
     }
