@@ -1,0 +1,342 @@
+//! The relayer's Prometheus metrics: names prefixed `stateset_relayer_`, base units,
+//! `_total` on counters, `_seconds` on durations, labels chain / counterparty / channel /
+//! port where they apply. One [`Metrics`] per process, shared by every task.
+
+use prometheus::{
+    exponential_buckets, Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+const NS: &str = "stateset_relayer";
+
+/// Every metric of the relayer.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Packets seen sent on a served channel (chain, port, channel = the source end).
+    pub packets_seen: IntCounterVec,
+    /// MsgRecvPacket that landed (chain = source).
+    pub packets_relayed: IntCounterVec,
+    /// MsgAcknowledgement that landed (chain = source).
+    pub packets_acked: IntCounterVec,
+    /// MsgTimeout / MsgTimeoutOnClose that landed (chain = source).
+    pub packets_timed_out: IntCounterVec,
+    /// Messages dropped before submission because the destination already had them.
+    pub redundant_messages: IntCounterVec,
+    /// Packets not relayed, by reason.
+    pub packets_filtered: IntCounterVec,
+    /// Unfinished packets in a channel end's ledger.
+    pub backlog: IntGaugeVec,
+    /// Oldest unfinished sequence of a channel end (0 when none).
+    pub backlog_oldest_sequence: IntGaugeVec,
+    /// Age of the oldest unfinished packet of a channel end, in seconds.
+    pub backlog_oldest_age_seconds: GaugeVec,
+    /// Send → receive latency (source tx to destination receipt seen).
+    pub recv_latency_seconds: HistogramVec,
+    /// Send → acknowledgement latency.
+    pub ack_latency_seconds: HistogramVec,
+    /// Txs submitted (chain, kind).
+    pub txs_submitted: IntCounterVec,
+    /// Txs included successfully.
+    pub txs_confirmed: IntCounterVec,
+    /// Txs failed (chain, reason).
+    pub txs_failed: IntCounterVec,
+    /// Gas used by the relayer's txs.
+    pub gas_used: IntCounterVec,
+    /// Fees paid (chain, denom), in the denom's base unit.
+    pub fees_paid: IntCounterVec,
+    /// The relayer's wallet balance (chain, denom).
+    pub wallet_balance: GaugeVec,
+    /// Client updates submitted (chain = host, client).
+    pub client_updates: IntCounterVec,
+    /// Seconds left in a client's trusting period (chain = host, client, counterparty).
+    pub client_trusting_period_left_seconds: GaugeVec,
+    /// Event source resubscriptions.
+    pub event_source_reconnects: IntCounterVec,
+    /// Whether a chain's event source and RPC are live (1) or not (0).
+    pub chain_up: IntGaugeVec,
+    /// The last height whose events are recorded, per chain.
+    pub chain_scanned_height: IntGaugeVec,
+    /// RPC / gRPC errors (chain, endpoint = rpc|grpc, method).
+    pub rpc_errors: IntCounterVec,
+    /// RPC / gRPC latency (chain, endpoint, method).
+    pub rpc_latency_seconds: HistogramVec,
+    /// Malformed events skipped.
+    pub malformed_events: IntCounterVec,
+    /// Store size on disk.
+    pub store_size_bytes: IntGaugeVec,
+    /// Store write latency.
+    pub store_write_seconds: HistogramVec,
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    let c = IntCounterVec::new(Opts::new(name, help).namespace(NS), labels).expect("valid metric");
+    registry
+        .register(Box::new(c.clone()))
+        .expect("registered once");
+    c
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    let g = IntGaugeVec::new(Opts::new(name, help).namespace(NS), labels).expect("valid metric");
+    registry
+        .register(Box::new(g.clone()))
+        .expect("registered once");
+    g
+}
+
+fn fgauge(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> GaugeVec {
+    let g = GaugeVec::new(Opts::new(name, help).namespace(NS), labels).expect("valid metric");
+    registry
+        .register(Box::new(g.clone()))
+        .expect("registered once");
+    g
+}
+
+fn histogram(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+    buckets: Vec<f64>,
+) -> HistogramVec {
+    let h = HistogramVec::new(
+        HistogramOpts::new(name, help)
+            .namespace(NS)
+            .buckets(buckets),
+        labels,
+    )
+    .expect("valid metric");
+    registry
+        .register(Box::new(h.clone()))
+        .expect("registered once");
+    h
+}
+
+/// Labels of a channel end.
+pub const CHANNEL: &[&str] = &["chain", "counterparty", "port", "channel"];
+
+impl Metrics {
+    /// Registers every metric in a new registry.
+    pub fn new() -> Self {
+        let r = Registry::new();
+        let latency = exponential_buckets(0.25, 2.0, 12).expect("buckets");
+        let rpc = exponential_buckets(0.001, 2.5, 12).expect("buckets");
+        let store = exponential_buckets(0.00005, 3.0, 10).expect("buckets");
+        Metrics {
+            packets_seen: counter(
+                &r,
+                "packets_seen_total",
+                "Packets seen sent on served channels",
+                CHANNEL,
+            ),
+            packets_relayed: counter(
+                &r,
+                "packets_relayed_total",
+                "Packets received on the destination by the relayer's MsgRecvPacket",
+                CHANNEL,
+            ),
+            packets_acked: counter(
+                &r,
+                "packets_acked_total",
+                "Acknowledgements relayed to the source",
+                CHANNEL,
+            ),
+            packets_timed_out: counter(
+                &r,
+                "packets_timed_out_total",
+                "Packets timed out on the source by the relayer",
+                CHANNEL,
+            ),
+            redundant_messages: counter(
+                &r,
+                "redundant_messages_total",
+                "Messages dropped because the destination already had them",
+                &["chain", "counterparty", "port", "channel", "kind"],
+            ),
+            packets_filtered: counter(
+                &r,
+                "packets_filtered_total",
+                "Packets not relayed, by reason",
+                &["chain", "counterparty", "port", "channel", "reason"],
+            ),
+            backlog: gauge(
+                &r,
+                "backlog_packets",
+                "Unfinished packets sent on a channel end",
+                CHANNEL,
+            ),
+            backlog_oldest_sequence: gauge(
+                &r,
+                "backlog_oldest_sequence",
+                "Oldest unfinished sequence of a channel end (0: none)",
+                CHANNEL,
+            ),
+            backlog_oldest_age_seconds: fgauge(
+                &r,
+                "backlog_oldest_age_seconds",
+                "Age of the oldest unfinished packet of a channel end",
+                CHANNEL,
+            ),
+            recv_latency_seconds: histogram(
+                &r,
+                "send_to_recv_latency_seconds",
+                "From the relayer seeing a packet to its receipt on the destination",
+                CHANNEL,
+                latency.clone(),
+            ),
+            ack_latency_seconds: histogram(
+                &r,
+                "send_to_ack_latency_seconds",
+                "From the relayer seeing a packet to its acknowledgement on the source",
+                CHANNEL,
+                latency,
+            ),
+            txs_submitted: counter(
+                &r,
+                "txs_submitted_total",
+                "Txs submitted",
+                &["chain", "kind"],
+            ),
+            txs_confirmed: counter(
+                &r,
+                "txs_confirmed_total",
+                "Txs included successfully",
+                &["chain", "kind"],
+            ),
+            txs_failed: counter(
+                &r,
+                "txs_failed_total",
+                "Txs that failed, by reason",
+                &["chain", "kind", "reason"],
+            ),
+            gas_used: counter(
+                &r,
+                "gas_used_total",
+                "Gas used by the relayer's txs",
+                &["chain"],
+            ),
+            fees_paid: counter(
+                &r,
+                "fees_paid_total",
+                "Fees paid by the relayer, in the denom's base unit",
+                &["chain", "denom"],
+            ),
+            wallet_balance: fgauge(
+                &r,
+                "wallet_balance",
+                "The relayer's balance, in the denom's base unit",
+                &["chain", "denom"],
+            ),
+            client_updates: counter(
+                &r,
+                "client_updates_total",
+                "MsgUpdateClient submitted",
+                &["chain", "client", "counterparty"],
+            ),
+            client_trusting_period_left_seconds: fgauge(
+                &r,
+                "client_trusting_period_left_seconds",
+                "Seconds left before a client expires (host chain clock)",
+                &["chain", "client", "counterparty"],
+            ),
+            event_source_reconnects: counter(
+                &r,
+                "event_source_reconnects_total",
+                "Event source resubscriptions",
+                &["chain"],
+            ),
+            chain_up: gauge(
+                &r,
+                "chain_up",
+                "Whether the chain's RPC answers and its events are being read (1) or not (0)",
+                &["chain"],
+            ),
+            chain_scanned_height: gauge(
+                &r,
+                "chain_scanned_height",
+                "The last height whose events are recorded",
+                &["chain"],
+            ),
+            rpc_errors: counter(
+                &r,
+                "rpc_errors_total",
+                "RPC and gRPC errors",
+                &["chain", "endpoint", "method"],
+            ),
+            rpc_latency_seconds: histogram(
+                &r,
+                "rpc_latency_seconds",
+                "RPC and gRPC call latency",
+                &["chain", "endpoint", "method"],
+                rpc,
+            ),
+            malformed_events: counter(
+                &r,
+                "malformed_events_total",
+                "Malformed IBC events skipped",
+                &["chain"],
+            ),
+            store_size_bytes: gauge(
+                &r,
+                "store_size_bytes",
+                "The sled store's size on disk",
+                &["path"],
+            ),
+            store_write_seconds: histogram(
+                &r,
+                "store_write_seconds",
+                "Store write latency",
+                &["op"],
+                store,
+            ),
+            registry: r,
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut buf = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buf)
+            .expect("text encoding cannot fail");
+        String::from_utf8(buf).expect("utf-8")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_prometheus_conventions() {
+        let m = Metrics::new();
+        m.packets_relayed
+            .with_label_values(&["a-1", "b-1", "transfer", "channel-0"])
+            .inc_by(3);
+        m.rpc_latency_seconds
+            .with_label_values(&["a-1", "rpc", "status"])
+            .observe(0.01);
+        m.backlog
+            .with_label_values(&["a-1", "b-1", "transfer", "channel-0"])
+            .set(7);
+        let text = m.encode();
+        assert!(text.contains("stateset_relayer_packets_relayed_total{chain=\"a-1\",channel=\"channel-0\",counterparty=\"b-1\",port=\"transfer\"} 3"), "{text}");
+        assert!(text.contains("stateset_relayer_rpc_latency_seconds_bucket"));
+        assert!(text.contains("stateset_relayer_backlog_packets{"));
+        for line in text.lines().filter(|l| l.starts_with("# TYPE")) {
+            let mut parts = line.split_whitespace().skip(2);
+            let (name, kind) = (parts.next().unwrap(), parts.next().unwrap());
+            assert!(name.starts_with("stateset_relayer_"), "{name}");
+            if kind == "counter" {
+                assert!(name.ends_with("_total"), "{name}");
+            }
+        }
+    }
+}
