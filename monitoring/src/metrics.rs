@@ -340,3 +340,16 @@ mod tests {
         }
     }
 }
+
+/// The process's metrics (created on first use).
+pub fn global() -> &'static Metrics {
+    static METRICS: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+impl Metrics {
+    /// Every metric family, as the registry gathers them.
+    pub fn gather(&self) -> Vec<prometheus::proto::MetricFamily> {
+        self.registry.gather()
+    }
+}

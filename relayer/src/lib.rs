@@ -13,3 +13,4 @@ pub mod keys;
 pub mod relay;
 pub mod store;
 pub mod supervisor;
+pub mod telemetry;

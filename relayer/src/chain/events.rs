@@ -128,6 +128,10 @@ async fn subscribe_once(
             .map_err(|e| failed(e.to_string()))?;
         if !std::mem::take(first) || last_height.is_some() {
             tracing::info!(chain = %settings.chain_id, ?last_height, "event source resubscribed");
+            stateset_monitoring::global()
+                .event_source_reconnects
+                .with_label_values(&[&settings.chain_id])
+                .inc();
         }
         if sink
             .send(ChainEvent::Resubscribed {

@@ -26,7 +26,11 @@ pub async fn refresh_clients(
     let clients = find_clients(host, source.id()).await?;
     let mut report = RefreshReport::default();
     let mut first_error = None;
+    let m = stateset_monitoring::global();
     for client in &clients {
+        m.client_trusting_period_left_seconds
+            .with_label_values(&[host.id(), &client.client_id, source.id()])
+            .set(client.time_left.as_secs_f64());
         if client.status != ClientStatus::Active || !client.refresh_due(fraction) {
             continue;
         }
@@ -38,6 +42,9 @@ pub async fn refresh_clients(
                     to = plan.target_height, headers = plan.msgs.len(), tx = %tx.hash,
                     "refreshed client"
                 );
+                m.client_updates
+                    .with_label_values(&[host.id(), &client.client_id, source.id()])
+                    .inc();
                 report
                     .refreshed
                     .push((client.client_id.clone(), plan.target_height));

@@ -51,6 +51,16 @@ impl Path {
         }
     }
 
+    /// Metric labels of the `a` end: chain, counterparty, port, channel.
+    pub fn labels(&self) -> [String; 4] {
+        [
+            self.a.chain.clone(),
+            self.b.chain.clone(),
+            self.a.port.to_string(),
+            self.a.channel.to_string(),
+        ]
+    }
+
     /// A short name for logs: `chain:port/channel->chain:port/channel`.
     pub fn name(&self) -> String {
         format!(

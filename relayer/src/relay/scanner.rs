@@ -112,6 +112,11 @@ pub async fn run_scanner(
         };
         match outcome {
             Ok((n, progressed)) => {
+                let m = stateset_monitoring::global();
+                m.chain_up.with_label_values(&[&id]).set(1);
+                m.chain_scanned_height
+                    .with_label_values(&[&id])
+                    .set(n.saturating_sub(1) as i64);
                 next = Some(n);
                 backoff = Duration::from_millis(200);
                 if progressed {
@@ -136,6 +141,10 @@ pub async fn run_scanner(
                 }
             }
             Err(e) => {
+                stateset_monitoring::global()
+                    .chain_up
+                    .with_label_values(&[&id])
+                    .set(0);
                 warn!(chain = %id, error = %e, retry_in = ?backoff, "scanner: chain unreadable");
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
@@ -191,14 +200,20 @@ pub fn record(
     event: &IbcEvent,
 ) -> Result<(), StoreError> {
     match event {
-        IbcEvent::SendPacket(p)
-            if routes
-                .get(chain, p.source_port.as_str(), p.source_channel.as_str())
-                .is_some() =>
-        {
-            store
-                .ledger(chain, p.source_port.as_str(), p.source_channel.as_str())?
-                .record_sent(p)?;
+        IbcEvent::SendPacket(p) => {
+            if let Some(path) = routes.get(chain, p.source_port.as_str(), p.source_channel.as_str())
+            {
+                let new = store
+                    .ledger(chain, p.source_port.as_str(), p.source_channel.as_str())?
+                    .record_sent(p)?;
+                if new {
+                    let labels = path.labels();
+                    stateset_monitoring::global()
+                        .packets_seen
+                        .with_label_values(&[&labels[0], &labels[1], &labels[2], &labels[3]])
+                        .inc();
+                }
+            }
         }
         IbcEvent::RecvPacket(p) => {
             if let Some(path) = routes.get(

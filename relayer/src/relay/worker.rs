@@ -137,9 +137,27 @@ pub async fn cycle(
 ) -> Result<CycleReport, RelayError> {
     let mut report = CycleReport::default();
     let records = ledger.records()?;
+    let m = stateset_monitoring::global();
+    let labels = path.labels();
+    let labels: [&str; 4] = [&labels[0], &labels[1], &labels[2], &labels[3]];
+    // The backlog, every cycle (at least every 2 s).
+    m.backlog
+        .with_label_values(&labels)
+        .set(records.len() as i64);
+    let oldest = records.iter().min_by_key(|r| r.packet.sequence);
+    m.backlog_oldest_sequence
+        .with_label_values(&labels)
+        .set(oldest.map_or(0, |r| r.packet.sequence as i64));
+    m.backlog_oldest_age_seconds
+        .with_label_values(&labels)
+        .set(oldest.map_or(0.0, |r| (crate::store::now_f64() - r.seen).max(0.0)));
     if records.is_empty() {
         return Ok(report);
     }
+    let seen: std::collections::HashMap<u64, f64> = records
+        .iter()
+        .map(|r| (r.packet.sequence, r.seen))
+        .collect();
     let sends: Vec<Packet> = records
         .iter()
         .filter(|r| matches!(r.state, PacketState::Sent | PacketState::RecvSubmitted))
@@ -176,13 +194,26 @@ pub async fn cycle(
         for seq in &plan.already_received {
             ledger.mark(*seq, PacketState::Received)?;
         }
+        let mut redundant = labels.to_vec();
+        redundant.push("recv_packet");
+        m.redundant_messages
+            .with_label_values(&redundant)
+            .inc_by(plan.already_received.len() as u64);
         report.redundant += plan.already_received.len();
         if !plan.recv.is_empty() {
-            report.received += relay_recv(src, dst, path, store, ledger, &plan.recv).await?;
+            let landed = relay_recv(src, dst, path, store, ledger, &plan.recv).await?;
+            report.received += landed.len();
+            observe(&m.recv_latency_seconds, &labels, &seen, &landed);
+            m.packets_relayed
+                .with_label_values(&labels)
+                .inc_by(landed.len() as u64);
         }
         if !plan.timeout.is_empty() {
-            report.timed_out +=
-                relay_timeouts(src, dst, path, store, ledger, &plan.timeout).await?;
+            let landed = relay_timeouts(src, dst, path, store, ledger, &plan.timeout).await?;
+            report.timed_out += landed.len();
+            m.packets_timed_out
+                .with_label_values(&labels)
+                .inc_by(landed.len() as u64);
         }
     }
     if !acks.is_empty() {
@@ -197,12 +228,38 @@ pub async fn cycle(
         for seq in &redundant {
             ledger.finish(*seq)?;
         }
+        let mut kind = labels.to_vec();
+        kind.push("acknowledgement");
+        m.redundant_messages
+            .with_label_values(&kind)
+            .inc_by(redundant.len() as u64);
         report.redundant += redundant.len();
         if !relay.is_empty() {
-            report.acked += relay_acks(src, dst, path, store, ledger, &relay).await?;
+            let landed = relay_acks(src, dst, path, store, ledger, &relay).await?;
+            report.acked += landed.len();
+            observe(&m.ack_latency_seconds, &labels, &seen, &landed);
+            m.packets_acked
+                .with_label_values(&labels)
+                .inc_by(landed.len() as u64);
         }
     }
     Ok(report)
+}
+
+/// Observes the latency from when each of `seqs` was seen until now.
+fn observe(
+    histogram: &prometheus::HistogramVec,
+    labels: &[&str],
+    seen: &std::collections::HashMap<u64, f64>,
+    seqs: &[u64],
+) {
+    let now = crate::store::now_f64();
+    let h = histogram.with_label_values(labels);
+    for seq in seqs {
+        if let Some(t) = seen.get(seq) {
+            h.observe((now - t).max(0.0));
+        }
+    }
 }
 
 /// At most [`MAX_PER_CYCLE`] packets (ascending): on ordered channels the oldest; on
@@ -273,8 +330,35 @@ async fn send_batched(
     // Messages land in order; stop counting at the first failure.
     let mut landed = 0;
     let mut failure = None;
+    let m = stateset_monitoring::global();
     for (journal, count, result) in results {
         store.journal_done(journal)?;
+        m.txs_submitted.with_label_values(&[chain.id(), what]).inc();
+        match &result {
+            Ok(tx) => {
+                m.txs_confirmed.with_label_values(&[chain.id(), what]).inc();
+                m.gas_used
+                    .with_label_values(&[chain.id()])
+                    .inc_by(tx.gas_used);
+                for coin in &tx.fee {
+                    if let Ok(amount) = coin.amount.parse::<u64>() {
+                        m.fees_paid
+                            .with_label_values(&[chain.id(), &coin.denom])
+                            .inc_by(amount);
+                    }
+                }
+            }
+            Err(ChainError::Tx { source, .. }) => {
+                m.txs_failed
+                    .with_label_values(&[chain.id(), what, source.reason()])
+                    .inc();
+            }
+            Err(e) => {
+                m.txs_failed
+                    .with_label_values(&[chain.id(), what, e.kind()])
+                    .inc();
+            }
+        }
         match result {
             Ok(tx) if failure.is_none() => {
                 debug!(chain = %chain.id(), tx = %tx.hash, what, count, gas = tx.gas_used, "batch included");
@@ -306,7 +390,7 @@ async fn relay_recv(
     store: &Store,
     ledger: &Ledger,
     packets: &[Packet],
-) -> Result<usize, RelayError> {
+) -> Result<Vec<u64>, RelayError> {
     let keys = packets
         .iter()
         .map(|p| {
@@ -319,7 +403,7 @@ async fn relay_recv(
         .collect();
     let proofs = prove_many(src, keys).await?;
     let Some(first) = proofs.first() else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let proof_block = first.proof_height;
     let proof_height = ibc_height(src.id(), proof_block);
@@ -343,10 +427,11 @@ async fn relay_recv(
     }
     let update = client_update(dst, src, &path.b.client, proof_block).await?;
     let landed = send_batched(dst, store, "recv_packet", update, msgs).await?;
-    for seq in seqs.iter().take(landed) {
+    seqs.truncate(landed);
+    for seq in &seqs {
         ledger.mark(*seq, PacketState::Received)?;
     }
-    Ok(landed)
+    Ok(seqs)
 }
 
 async fn relay_acks(
@@ -356,7 +441,7 @@ async fn relay_acks(
     store: &Store,
     ledger: &Ledger,
     acks: &[(u64, (Packet, Vec<u8>))],
-) -> Result<usize, RelayError> {
+) -> Result<Vec<u64>, RelayError> {
     let keys = acks
         .iter()
         .map(|(_, (p, _))| {
@@ -369,7 +454,7 @@ async fn relay_acks(
         .collect();
     let proofs = prove_many(dst, keys).await?;
     let Some(first) = proofs.first() else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let proof_block = first.proof_height;
     let proof_height = ibc_height(dst.id(), proof_block);
@@ -391,10 +476,11 @@ async fn relay_acks(
     }
     let update = client_update(src, dst, &path.a.client, proof_block).await?;
     let landed = send_batched(src, store, "acknowledgement", update, msgs).await?;
-    for seq in seqs.iter().take(landed) {
+    seqs.truncate(landed);
+    for seq in &seqs {
         ledger.finish(*seq)?;
     }
-    Ok(landed)
+    Ok(seqs)
 }
 
 async fn relay_timeouts(
@@ -404,7 +490,7 @@ async fn relay_timeouts(
     store: &Store,
     ledger: &Ledger,
     packets: &[Packet],
-) -> Result<usize, RelayError> {
+) -> Result<Vec<u64>, RelayError> {
     let ordered = path.ordering == Ordering::Ordered;
     let keys: Vec<Vec<u8>> = packets
         .iter()
@@ -425,7 +511,7 @@ async fn relay_timeouts(
         .collect();
     let proofs = prove_many(dst, keys).await?;
     let Some(first) = proofs.first() else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
     let proof_block = first.proof_height;
     let proof_height = ibc_height(dst.id(), proof_block);
@@ -453,8 +539,9 @@ async fn relay_timeouts(
     }
     let update = client_update(src, dst, &path.a.client, proof_block).await?;
     let landed = send_batched(src, store, "timeout", update, msgs).await?;
-    for seq in seqs.iter().take(landed) {
+    seqs.truncate(landed);
+    for seq in &seqs {
         ledger.finish(*seq)?;
     }
-    Ok(landed)
+    Ok(seqs)
 }

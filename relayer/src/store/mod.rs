@@ -48,7 +48,7 @@ pub enum PacketState {
 }
 
 /// One packet in a channel end's ledger.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PacketRecord {
     /// The packet.
     pub packet: Packet,
@@ -58,6 +58,8 @@ pub struct PacketRecord {
     pub ack: Option<Vec<u8>>,
     /// When the record last changed (Unix seconds).
     pub updated: u64,
+    /// When the relayer first saw the packet (Unix seconds, with a fraction).
+    pub seen: f64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -67,6 +69,8 @@ struct StoredRecord {
     state: PacketState,
     ack: Option<String>,
     updated: u64,
+    #[serde(default)]
+    seen: f64,
 }
 
 fn now() -> u64 {
@@ -74,6 +78,14 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// Unix time in seconds, with a fraction.
+pub fn now_f64() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 impl PacketRecord {
@@ -85,6 +97,7 @@ impl PacketRecord {
             state: self.state.clone(),
             ack: self.ack.as_ref().map(hex::encode),
             updated: self.updated,
+            seen: self.seen,
         })
         .expect("records serialize")
     }
@@ -110,6 +123,7 @@ impl PacketRecord {
             state: stored.state,
             ack,
             updated: stored.updated,
+            seen: stored.seen,
         })
     }
 }
@@ -279,6 +293,7 @@ impl Ledger {
                     state: PacketState::Sent,
                     ack: None,
                     updated: now(),
+                    seen: now_f64(),
                 })
             }
         })?;
@@ -288,12 +303,15 @@ impl Ledger {
     /// Records the destination's acknowledgement of `packet`.
     pub fn record_ack(&self, packet: &Packet, ack: &[u8]) -> Result<(), StoreError> {
         self.update(packet.sequence, |old| {
-            let packet = old.map(|r| r.packet).unwrap_or_else(|| packet.clone());
+            let (packet, seen) = old
+                .map(|r| (r.packet, r.seen))
+                .unwrap_or_else(|| (packet.clone(), now_f64()));
             Some(PacketRecord {
                 packet,
                 state: PacketState::AckWritten,
                 ack: Some(ack.to_vec()),
                 updated: now(),
+                seen,
             })
         })
     }

@@ -148,6 +148,26 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             tasks.spawn(pair.run(shutdown.clone()).instrument(span));
         }
     }
+    if config.telemetry.enabled {
+        let addr = format!("{}:{}", config.telemetry.host, config.telemetry.port);
+        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
+            anyhow::anyhow!(
+                "telemetry: cannot listen on {addr} ([telemetry] host/port in the config): {e}"
+            )
+        })?;
+        let ids = Arc::new(config.chains.iter().map(|c| c.id.to_string()).collect());
+        tasks.spawn(crate::telemetry::serve(listener, ids, shutdown.clone()));
+    }
+    {
+        // Wallet balances and the store's size, every 10 s.
+        let (config, chains, store, shutdown) = (
+            config.clone(),
+            chains.clone(),
+            store.clone(),
+            shutdown.clone(),
+        );
+        tasks.spawn(async move { watch_wallets(config, chains, store, shutdown).await });
+    }
     info!(chains = config.chains.len(), store = %config.store.path.display(), "relayer started");
     shutdown.cancelled().await;
     info!("stopping: no new work; waiting for the tasks");
@@ -159,6 +179,39 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let bytes = store.flush()?;
     info!(flushed_bytes = bytes, "store flushed; relayer stopped");
     Ok(())
+}
+
+/// Keeps the wallet balance (gas denom) and store size gauges current.
+async fn watch_wallets(
+    config: Arc<Config>,
+    chains: HashMap<String, SharedChain>,
+    store: Store,
+    shutdown: CancellationToken,
+) {
+    let m = stateset_monitoring::global();
+    loop {
+        for c in &config.chains {
+            let endpoint = chains[c.id.as_str()].endpoint.borrow().clone();
+            if let Some(e) = endpoint {
+                if let Some(address) = e.signer_address() {
+                    if let Ok(amount) = e.grpc().balance(address, &c.gas_price.denom).await {
+                        m.wallet_balance
+                            .with_label_values(&[c.id.as_str(), &c.gas_price.denom])
+                            .set(amount as f64);
+                    }
+                }
+            }
+        }
+        if let Ok(bytes) = store.size_on_disk() {
+            m.store_size_bytes
+                .with_label_values(&[&config.store.path.display().to_string()])
+                .set(bytes as i64);
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+        }
+    }
 }
 
 /// Connects to a chain, retrying with backoff until it answers or shutdown.
