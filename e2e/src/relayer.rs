@@ -41,6 +41,8 @@ pub struct DaemonSettings {
     pub refresh_fraction: f64,
     /// `scan_interval`.
     pub scan_interval: Duration,
+    /// Serve `/metrics`, `/readyz`… on this port (127.0.0.1); `None`: telemetry off.
+    pub telemetry_port: Option<u16>,
 }
 
 impl Default for DaemonSettings {
@@ -48,6 +50,7 @@ impl Default for DaemonSettings {
         Self {
             refresh_fraction: 1.0 / 3.0,
             scan_interval: Duration::from_secs(1),
+            telemetry_port: None,
         }
     }
 }
@@ -64,7 +67,9 @@ impl RelayerHome {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut text = format!(
             "[global]\nlog_level = \"info\"\nkey_dir = \"keys\"\n\n[store]\npath = \"store\"\n\n\
-             [telemetry]\nenabled = false\n\n[daemon]\nrefresh_fraction = {}\nscan_interval = \"{}ms\"\n",
+             [telemetry]\nenabled = {}\nport = {}\n\n[daemon]\nrefresh_fraction = {}\nscan_interval = \"{}ms\"\n",
+            daemon.telemetry_port.is_some(),
+            daemon.telemetry_port.unwrap_or(0),
             daemon.refresh_fraction,
             daemon.scan_interval.as_millis()
         );
@@ -243,6 +248,26 @@ impl RelayerHome {
             log_path,
         }
     }
+}
+
+/// `GET http://127.0.0.1:{port}{path}`: (status code, body); `None` when nothing answers.
+pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Some((status, body))
 }
 
 /// A running daemon; killed when dropped.
