@@ -209,6 +209,11 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
     wait_until("backlog rises", Duration::from_secs(30), || {
         metric(&scrape(), "stateset_relayer_backlog_packets", &ch) >= 12.0
     });
+    let sick = home.run(["health-check"]);
+    assert!(
+        !sick.status.success(),
+        "health-check must fail while B is down"
+    );
     let status = http_get(port, "/status").unwrap().1;
     assert!(status.contains("\"backlog\":12"), "{status}");
     chains[1].restart().expect("B back");
@@ -219,6 +224,35 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
         metric(&scrape(), "stateset_relayer_backlog_packets", &ch) == 0.0
             && metric(&scrape(), "stateset_relayer_packets_acked_total", &ch) >= (n + 12) as f64
     });
+
+    let healthy = home.run_ok(["health-check"]);
+    assert!(healthy.contains("healthy"), "{healthy}");
+    let pending: serde_json::Value = serde_json::from_str(
+        home.run_ok([
+            "query",
+            "packet",
+            "pending",
+            "--chain",
+            &a_id,
+            "--channel",
+            "channel-0",
+            "--json",
+        ])
+        .trim(),
+    )
+    .unwrap();
+    for direction in pending.as_array().unwrap() {
+        assert_eq!(
+            direction["unreceived"].as_array().unwrap().len(),
+            0,
+            "{pending}"
+        );
+        assert_eq!(
+            direction["unacknowledged"].as_array().unwrap().len(),
+            0,
+            "{pending}"
+        );
+    }
 
     // The 60 s client: its time left falls, then jumps back when the daemon refreshes it.
     let left = |body: &str| {

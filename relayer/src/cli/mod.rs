@@ -2,6 +2,7 @@
 
 mod client;
 mod create;
+mod health;
 mod keys;
 mod query;
 mod transfer;
@@ -68,6 +69,13 @@ pub enum Command {
     Query(QueryCommand),
     /// Run the relayer daemon until SIGINT/SIGTERM.
     Start,
+    /// Checks every chain (reachable), the relayer's keys (present, funded) and the clients
+    /// in use (not expired); exits non-zero when something is wrong.
+    HealthCheck {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Transactions (ICS-20 transfers).
     #[command(subcommand)]
     Tx(TxCommand),
@@ -104,6 +112,9 @@ impl Cli {
             Command::Query(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Create(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Update(cmd) => cmd.run(&Config::load(&self.config)?).await,
+            Command::HealthCheck { json } => {
+                health::health_check(&Config::load(&self.config)?, json).await
+            }
             Command::Tx(TxCommand::Transfer(args)) => {
                 transfer::run(&Config::load(&self.config)?, args).await
             }

@@ -42,6 +42,9 @@ pub enum QueryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Packets (`query packet pending`).
+    #[command(subcommand)]
+    Packet(PacketQuery),
     /// A channel end.
     Channel {
         /// The chain.
@@ -59,10 +62,36 @@ pub enum QueryCommand {
     },
 }
 
+/// `query packet` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PacketQuery {
+    /// Packets pending on a channel, both directions (not received; not acknowledged).
+    Pending {
+        /// The chain.
+        #[arg(long)]
+        chain: String,
+        /// The port.
+        #[arg(long, default_value = "transfer")]
+        port: String,
+        /// The channel.
+        #[arg(long)]
+        channel: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 impl QueryCommand {
     /// Runs it.
     pub async fn run(self, config: &Config) -> anyhow::Result<()> {
         match self {
+            QueryCommand::Packet(PacketQuery::Pending {
+                chain,
+                port,
+                channel,
+                json,
+            }) => super::health::pending(config, &chain, &port, &channel, json).await,
             QueryCommand::Client {
                 chain,
                 client: id,
