@@ -310,6 +310,19 @@ impl Default for Metrics {
     }
 }
 
+/// The process's metrics (created on first use).
+pub fn global() -> &'static Metrics {
+    static METRICS: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+impl Metrics {
+    /// Every metric family, as the registry gathers them.
+    pub fn gather(&self) -> Vec<prometheus::proto::MetricFamily> {
+        self.registry.gather()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,18 +351,5 @@ mod tests {
                 assert!(name.ends_with("_total"), "{name}");
             }
         }
-    }
-}
-
-/// The process's metrics (created on first use).
-pub fn global() -> &'static Metrics {
-    static METRICS: std::sync::OnceLock<Metrics> = std::sync::OnceLock::new();
-    METRICS.get_or_init(Metrics::new)
-}
-
-impl Metrics {
-    /// Every metric family, as the registry gathers them.
-    pub fn gather(&self) -> Vec<prometheus::proto::MetricFamily> {
-        self.registry.gather()
     }
 }

@@ -13,7 +13,7 @@ use crate::workspace_root;
 /// The command-line help.
 pub const USAGE: &str = "\
 usage: bench [--config FILE] [--relayer ours,hermes] [--sizes 1000,5000] [--rate 10]
-             [--duration 60s] [--per-tx 100] [--timeout 900s] [--poll-interval 200ms]
+             [--duration 60s] [--per-tx 50] [--timeout 900s] [--poll-interval 200ms]
              [--relayer-bin PATH] [--hermes-bin PATH] [--hermes-clear-limit 10000]
 
 Benchmarks IBC relayers on two local simd chains and prints one line per measurement:
@@ -31,7 +31,8 @@ Benchmarks IBC relayers on two local simd chains and prints one line per measure
   --sizes         backlog sizes; empty skips the backlog runs (default: 1000,5000)
   --rate          transfers per second of the steady load (default: 10)
   --duration      length of the steady load; 0 skips it (default: 60s)
-  --per-tx        transfers per tx when sending a backlog (default: 100)
+  --per-tx        transfers per tx when sending a backlog (default: 50; 100 runs out
+                  of the 4M max_gas our CLI gives a tx)
   --timeout       how long a backlog or the steady load's tail may take (default: 900s)
   --relayer-bin   our relayer binary (default: the debug build the harness makes)
   --hermes-bin    Hermes (default: target/hermes/bin/hermes, see scripts/install-hermes.sh)
@@ -97,7 +98,7 @@ impl Default for BenchConfig {
             sizes: vec![1000, 5000],
             rate: 10,
             duration: Duration::from_secs(60),
-            per_tx: 100,
+            per_tx: 50,
             timeout: Duration::from_secs(900),
             poll_interval: Duration::from_millis(200),
             relayer_bin: None,

@@ -119,7 +119,7 @@ pub fn latency(config: &BenchConfig, kind: RelayerKind) -> Result<Latency> {
             std::thread::sleep(
                 (started + Duration::from_secs(i.into())).saturating_duration_since(Instant::now()),
             );
-            match env.send(config.rate, config.rate.max(1)) {
+            match env.send(config.rate, config.per_tx) {
                 Ok(n) => _ = sent.fetch_add(n, Ordering::SeqCst),
                 Err(e) => {
                     result = Err(e);
