@@ -186,6 +186,11 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
     });
     println!("/readyz turned not-ready {took:?} after B's RPC died");
     assert_eq!(http_get(port, "/healthz").map(|(s, _)| s), Some(200));
+    let b_errors = [("chain", b_id.as_str()), ("endpoint", "rpc")];
+    assert!(
+        metric(&scrape(), "stateset_relayer_rpc_errors_total", &b_errors) > 0.0,
+        "B's RPC errors are counted"
+    );
     home.run_ok([
         "tx",
         "transfer",

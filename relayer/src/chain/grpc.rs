@@ -93,12 +93,18 @@ impl GrpcClient {
         let req = QueryAccountInfoRequest {
             address: address.to_string(),
         };
-        let resp = with_retry(RetryPolicy::QUERY, "auth.AccountInfo", || async {
-            AuthQuery::new(self.transport())
-                .account_info(req.clone())
-                .await
-                .map_err(self.status_error("auth.AccountInfo"))
-        })
+        let resp = with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "grpc",
+            "auth.AccountInfo",
+            || async {
+                AuthQuery::new(self.transport())
+                    .account_info(req.clone())
+                    .await
+                    .map_err(self.status_error("auth.AccountInfo"))
+            },
+        )
         .await;
         let info = match resp {
             Ok(r) => r.into_inner().info,
@@ -124,12 +130,18 @@ impl GrpcClient {
             address: address.to_string(),
             denom: denom.to_string(),
         };
-        let resp = with_retry(RetryPolicy::QUERY, "bank.Balance", || async {
-            BankQuery::new(self.transport())
-                .balance(req.clone())
-                .await
-                .map_err(self.status_error("bank.Balance"))
-        })
+        let resp = with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "grpc",
+            "bank.Balance",
+            || async {
+                BankQuery::new(self.transport())
+                    .balance(req.clone())
+                    .await
+                    .map_err(self.status_error("bank.Balance"))
+            },
+        )
         .await?;
         match resp.into_inner().balance {
             Some(coin) => parse_amount(&self.chain_id, "bank.Balance", &coin.amount),
@@ -144,12 +156,18 @@ impl GrpcClient {
             pagination: Some(page_request(1000)),
             resolve_denom: false,
         };
-        let resp = with_retry(RetryPolicy::QUERY, "bank.AllBalances", || async {
-            BankQuery::new(self.transport())
-                .all_balances(req.clone())
-                .await
-                .map_err(self.status_error("bank.AllBalances"))
-        })
+        let resp = with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "grpc",
+            "bank.AllBalances",
+            || async {
+                BankQuery::new(self.transport())
+                    .all_balances(req.clone())
+                    .await
+                    .map_err(self.status_error("bank.AllBalances"))
+            },
+        )
         .await?;
         Ok(resp.into_inner().balances)
     }
@@ -172,24 +190,36 @@ impl GrpcClient {
 
     /// Node info: versions of the node and the application.
     pub async fn node_info(&self) -> Result<GetNodeInfoResponse, ChainError> {
-        with_retry(RetryPolicy::QUERY, "tendermint.GetNodeInfo", || async {
-            NodeService::new(self.transport())
-                .get_node_info(GetNodeInfoRequest {})
-                .await
-                .map(tonic::Response::into_inner)
-                .map_err(self.status_error("tendermint.GetNodeInfo"))
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "grpc",
+            "tendermint.GetNodeInfo",
+            || async {
+                NodeService::new(self.transport())
+                    .get_node_info(GetNodeInfoRequest {})
+                    .await
+                    .map(tonic::Response::into_inner)
+                    .map_err(self.status_error("tendermint.GetNodeInfo"))
+            },
+        )
         .await
     }
 
     /// The staking module's unbonding time, which bounds a light client's trusting period.
     pub async fn unbonding_time(&self) -> Result<Duration, ChainError> {
-        let params = with_retry(RetryPolicy::QUERY, "staking.Params", || async {
-            StakingQuery::new(self.transport())
-                .params(QueryParamsRequest {})
-                .await
-                .map_err(self.status_error("staking.Params"))
-        })
+        let params = with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "grpc",
+            "staking.Params",
+            || async {
+                StakingQuery::new(self.transport())
+                    .params(QueryParamsRequest {})
+                    .await
+                    .map_err(self.status_error("staking.Params"))
+            },
+        )
         .await?
         .into_inner()
         .params;

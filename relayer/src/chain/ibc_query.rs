@@ -50,13 +50,19 @@ pub struct PacketSequences {
 macro_rules! query {
     ($self:ident, $client:ident, $method:ident, $name:literal, $msg:expr, $height:expr) => {{
         let msg = $msg;
-        with_retry(RetryPolicy::QUERY, $name, || async {
-            $client::new($self.transport())
-                .$method(request(msg.clone(), $height))
-                .await
-                .map(tonic::Response::into_inner)
-                .map_err($self.status_error($name))
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            $self.chain_id(),
+            "grpc",
+            $name,
+            || async {
+                $client::new($self.transport())
+                    .$method(request(msg.clone(), $height))
+                    .await
+                    .map(tonic::Response::into_inner)
+                    .map_err($self.status_error($name))
+            },
+        )
         .await
     }};
 }

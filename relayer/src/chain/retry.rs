@@ -45,13 +45,39 @@ impl RetryPolicy {
     }
 }
 
-/// Runs `op` until it succeeds, fails for good, or runs out of retries.
-pub async fn with_retry<T, F, Fut>(policy: RetryPolicy, what: &str, op: F) -> Result<T, ChainError>
+/// Runs `op` until it succeeds, fails for good, or runs out of retries. Every attempt is
+/// timed (`rpc_latency_seconds`) and every failed one counted (`rpc_errors_total`), by
+/// chain, endpoint (`rpc` or `grpc`) and method.
+pub async fn with_retry<T, F, Fut>(
+    policy: RetryPolicy,
+    chain: &str,
+    endpoint: &'static str,
+    what: &str,
+    mut op: F,
+) -> Result<T, ChainError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ChainError>>,
 {
-    op.retry(policy.backoff())
+    let attempt = || {
+        let call = op();
+        async move {
+            let start = std::time::Instant::now();
+            let result = call.await;
+            let m = stateset_monitoring::global();
+            let labels = [chain, endpoint, what];
+            match &result {
+                Ok(_) => m
+                    .rpc_latency_seconds
+                    .with_label_values(&labels)
+                    .observe(start.elapsed().as_secs_f64()),
+                Err(_) => m.rpc_errors.with_label_values(&labels).inc(),
+            }
+            result
+        }
+    };
+    attempt
+        .retry(policy.backoff())
         .when(ChainError::is_transient)
         .notify(|err, delay| {
             tracing::debug!(%err, ?delay, call = what, "retrying chain call");

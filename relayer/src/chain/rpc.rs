@@ -93,9 +93,13 @@ impl RpcClient {
 
     /// `/status`: node info and sync info.
     pub async fn status(&self) -> Result<status::Response, ChainError> {
-        with_retry(RetryPolicy::QUERY, "status", || async {
-            self.client.status().await.map_err(self.err("status"))
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "rpc",
+            "status",
+            || async { self.client.status().await.map_err(self.err("status")) },
+        )
         .await
     }
 
@@ -106,35 +110,51 @@ impl RpcClient {
 
     /// `/block` at `height`.
     pub async fn block(&self, height: Height) -> Result<block::Response, ChainError> {
-        with_retry(RetryPolicy::QUERY, "block", || async {
-            self.client.block(height).await.map_err(self.err("block"))
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "rpc",
+            "block",
+            || async { self.client.block(height).await.map_err(self.err("block")) },
+        )
         .await
     }
 
     /// `/commit` at `height`: the header and the commit that signs it.
     pub async fn signed_header(&self, height: Height) -> Result<SignedHeader, ChainError> {
-        with_retry(RetryPolicy::QUERY, "commit", || async {
-            let resp = self
-                .client
-                .commit(height)
-                .await
-                .map_err(self.err("commit"))?;
-            Ok(resp.signed_header)
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "rpc",
+            "commit",
+            || async {
+                let resp = self
+                    .client
+                    .commit(height)
+                    .await
+                    .map_err(self.err("commit"))?;
+                Ok(resp.signed_header)
+            },
+        )
         .await
     }
 
     /// `/validators` at `height`, every page.
     pub async fn validators(&self, height: Height) -> Result<Vec<validator::Info>, ChainError> {
-        with_retry(RetryPolicy::QUERY, "validators", || async {
-            let resp = self
-                .client
-                .validators(height, Paging::All)
-                .await
-                .map_err(self.err("validators"))?;
-            Ok(resp.validators)
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "rpc",
+            "validators",
+            || async {
+                let resp = self
+                    .client
+                    .validators(height, Paging::All)
+                    .await
+                    .map_err(self.err("validators"))?;
+                Ok(resp.validators)
+            },
+        )
         .await
     }
 
@@ -146,12 +166,18 @@ impl RpcClient {
         height: Option<Height>,
         prove: bool,
     ) -> Result<AbciQuery, ChainError> {
-        with_retry(RetryPolicy::QUERY, "abci_query", || async {
-            self.client
-                .abci_query(Some(path.to_string()), data.clone(), height, prove)
-                .await
-                .map_err(self.err("abci_query"))
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "rpc",
+            "abci_query",
+            || async {
+                self.client
+                    .abci_query(Some(path.to_string()), data.clone(), height, prove)
+                    .await
+                    .map_err(self.err("abci_query"))
+            },
+        )
         .await
     }
 
@@ -183,12 +209,18 @@ impl RpcClient {
         page: u32,
         per_page: u8,
     ) -> Result<tendermint_rpc::endpoint::tx_search::Response, ChainError> {
-        with_retry(RetryPolicy::QUERY, "tx_search", || async {
-            self.client
-                .tx_search(query.clone(), false, page, per_page, Order::Ascending)
-                .await
-                .map_err(self.err("tx_search"))
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "rpc",
+            "tx_search",
+            || async {
+                self.client
+                    .tx_search(query.clone(), false, page, per_page, Order::Ascending)
+                    .await
+                    .map_err(self.err("tx_search"))
+            },
+        )
         .await
     }
 
@@ -197,12 +229,18 @@ impl RpcClient {
         &self,
         height: Height,
     ) -> Result<block_results::Response, ChainError> {
-        with_retry(RetryPolicy::QUERY, "block_results", || async {
-            self.client
-                .block_results(height)
-                .await
-                .map_err(self.err("block_results"))
-        })
+        with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "rpc",
+            "block_results",
+            || async {
+                self.client
+                    .block_results(height)
+                    .await
+                    .map_err(self.err("block_results"))
+            },
+        )
         .await
     }
 }

@@ -37,7 +37,7 @@ const MAX_PER_CYCLE: usize = 500;
 /// new packets up.
 const NEWEST_PER_CYCLE: usize = 100;
 /// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
-const MAX_IN_FLIGHT: usize = 4;
+const MAX_IN_FLIGHT: usize = 8;
 const MEMO: &str = "stateset-relayer";
 
 /// What went wrong in a relay cycle.

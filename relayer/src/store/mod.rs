@@ -80,6 +80,14 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Records a store write's latency.
+fn observe_write(op: &str, start: std::time::Instant) {
+    stateset_monitoring::global()
+        .store_write_seconds
+        .with_label_values(&[op])
+        .observe(start.elapsed().as_secs_f64());
+}
+
 /// Unix time in seconds, with a fraction.
 pub fn now_f64() -> f64 {
     SystemTime::now()
@@ -169,9 +177,11 @@ impl Store {
 
     /// Records that `chain`'s events up to `height` are recorded.
     pub fn set_last_height(&self, chain: &str, height: u64) -> Result<(), StoreError> {
+        let start = std::time::Instant::now();
         let tree = self.db.open_tree("heights").map_err(self.err())?;
         tree.insert(chain.as_bytes(), &height.to_be_bytes())
             .map_err(self.err())?;
+        observe_write("height", start);
         Ok(())
     }
 
@@ -262,6 +272,7 @@ impl Ledger {
         seq: u64,
         f: impl Fn(Option<PacketRecord>) -> Option<PacketRecord>,
     ) -> Result<(), StoreError> {
+        let start = std::time::Instant::now();
         let mut corrupt = None;
         self.tree
             .fetch_and_update(seq.to_be_bytes(), |old| {
@@ -275,6 +286,7 @@ impl Ledger {
                 f(old).map(|r| r.encode())
             })
             .map_err(self.err())?;
+        observe_write("ledger", start);
         if let Some(e) = corrupt {
             tracing::warn!(error = %e, "replaced a corrupt ledger record");
         }

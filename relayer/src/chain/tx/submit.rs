@@ -190,23 +190,29 @@ impl TxSubmitter {
             &self.config.gas_price.denom,
         );
         let probe = builder.sign(body.to_vec(), probe_fee, account);
-        let simulated = with_retry(RetryPolicy::QUERY, "tx.Simulate", || async {
-            match self.grpc.simulate(probe.bytes.clone()).await {
-                Ok(gas) => Ok(gas),
-                Err(ChainError::Grpc { code, message, .. }) if !is_transport(code) => {
-                    let source = classify_message(TxPhase::Simulate, &message).unwrap_or(
-                        TxError::Rejected {
-                            phase: TxPhase::Simulate,
-                            codespace: String::new(),
-                            code: code as u32,
-                            log: message,
-                        },
-                    );
-                    Err(self.tx_err(source))
+        let simulated = with_retry(
+            RetryPolicy::QUERY,
+            &self.chain_id,
+            "grpc",
+            "tx.Simulate",
+            || async {
+                match self.grpc.simulate(probe.bytes.clone()).await {
+                    Ok(gas) => Ok(gas),
+                    Err(ChainError::Grpc { code, message, .. }) if !is_transport(code) => {
+                        let source = classify_message(TxPhase::Simulate, &message).unwrap_or(
+                            TxError::Rejected {
+                                phase: TxPhase::Simulate,
+                                codespace: String::new(),
+                                code: code as u32,
+                                log: message,
+                            },
+                        );
+                        Err(self.tx_err(source))
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
-            }
-        })
+            },
+        )
         .await?;
         Ok(gas_limit_from_simulation(
             simulated,
