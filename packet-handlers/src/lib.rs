@@ -1,2 +1,6 @@
-//! Application packet semantics for the Stateset relayer, with no I/O: ICS-20 transfers,
-//! ICS-27 interchain accounts and ICS-29 fees. Filled in by the applications milestone.
+//! Application packet semantics for the Stateset relayer, with no I/O: ICS-20 transfers
+//! ([`ics20`]: packet data, denom traces, relay policy), the acknowledgement envelope
+//! ([`ack`]). ICS-27 and ICS-29 follow with the applications milestone.
+
+pub mod ack;
+pub mod ics20;

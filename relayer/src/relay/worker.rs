@@ -160,8 +160,18 @@ pub async fn cycle(
         .collect();
     let sends: Vec<Packet> = records
         .iter()
-        .filter(|r| matches!(r.state, PacketState::Sent | PacketState::RecvSubmitted))
+        .filter(|r| {
+            matches!(
+                r.state,
+                PacketState::Sent | PacketState::RecvSubmitted | PacketState::Filtered
+            )
+        })
         .map(|r| r.packet.clone())
+        .collect();
+    let filtered: std::collections::HashSet<u64> = records
+        .iter()
+        .filter(|r| r.state == PacketState::Filtered)
+        .map(|r| r.packet.sequence)
         .collect();
     let sends = bounded(sends, path.ordering);
     let acks: Vec<(u64, (Packet, Vec<u8>))> = records
@@ -190,7 +200,26 @@ pub async fn cycle(
                 .unix_timestamp_nanos()
                 .max(0) as u64,
         };
-        let plan = plan_recv(&sends, &unreceived, clock, false);
+        let mut plan = plan_recv(&sends, &unreceived, clock, false);
+        // Policy (ICS-20 limits): not received, counted once, still timed out later.
+        plan.recv.retain(|p| {
+            if filtered.contains(&p.sequence) {
+                return false;
+            }
+            match filter_reason(p) {
+                None => true,
+                Some(reason) => {
+                    warn!(path = %path.name(), sequence = p.sequence, reason, "packet filtered; it will not be relayed");
+                    let mut l = labels.to_vec();
+                    l.push(reason);
+                    m.packets_filtered.with_label_values(&l).inc();
+                    if let Err(e) = ledger.mark(p.sequence, PacketState::Filtered) {
+                        warn!(error = %e, "could not record a filtered packet");
+                    }
+                    false
+                }
+            }
+        });
         for seq in &plan.already_received {
             ledger.mark(*seq, PacketState::Received)?;
         }
@@ -244,6 +273,18 @@ pub async fn cycle(
         }
     }
     Ok(report)
+}
+
+/// Why the relay policy refuses `packet`, if it does: ICS-20 packets on `transfer` ports
+/// with a memo over 32 KiB, a receiver over 2 KiB, or data that is not ICS-20.
+fn filter_reason(packet: &Packet) -> Option<&'static str> {
+    if packet.source_port.as_str() != "transfer" {
+        return None;
+    }
+    stateset_packet_handlers::ics20::TransferPolicy::default()
+        .check(packet.source_channel.as_str(), &packet.data)
+        .err()
+        .map(|r| r.as_str())
 }
 
 /// Observes the latency from when each of `seqs` was seen until now.

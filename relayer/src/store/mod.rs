@@ -45,6 +45,8 @@ pub enum PacketState {
     Received,
     /// The destination wrote its acknowledgement (kept in the record).
     AckWritten,
+    /// Not relayed by policy (e.g. an oversized memo); still timed out when it expires.
+    Filtered,
 }
 
 /// One packet in a channel end's ledger.
