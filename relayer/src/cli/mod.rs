@@ -3,6 +3,7 @@
 mod client;
 mod create;
 mod health;
+mod ica;
 mod keys;
 mod query;
 mod transfer;
@@ -76,6 +77,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Interchain accounts (ICS-27) from the controller side.
+    #[command(subcommand)]
+    Ica(ica::IcaCommand),
     /// Transactions (ICS-20 transfers).
     #[command(subcommand)]
     Tx(TxCommand),
@@ -112,6 +116,7 @@ impl Cli {
             Command::Query(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Create(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Update(cmd) => cmd.run(&Config::load(&self.config)?).await,
+            Command::Ica(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::HealthCheck { json } => {
                 health::health_check(&Config::load(&self.config)?, json).await
             }
@@ -157,4 +162,16 @@ pub(crate) async fn connect(
 /// Prints one JSON value on stdout.
 pub(crate) fn print_json(value: &serde_json::Value) {
     println!("{value}");
+}
+
+/// Connects to chain `id` of `config` signing with the key `key_name` of the key ring.
+pub(crate) async fn connect_as(
+    config: &Config,
+    id: &str,
+    key_name: &str,
+) -> anyhow::Result<crate::chain::ChainEndpoint> {
+    let mut chain = chain_config(config, id)?.clone();
+    chain.key_name = key_name.to_string();
+    let ring = crate::keys::KeyRing::new(&config.global.key_dir);
+    Ok(crate::chain::ChainEndpoint::connect(&chain, Some(&ring)).await?)
 }

@@ -12,7 +12,6 @@ use crate::chain::tx::encode_any;
 use crate::chain::ChainEndpoint;
 use crate::client::state::decode_client_state;
 use crate::config::Config;
-use crate::keys::KeyRing;
 
 /// Arguments of `tx transfer`.
 #[derive(Debug, clap::Args)]
@@ -96,12 +95,11 @@ async fn destination_height(
 
 /// Runs `tx transfer`.
 pub async fn run(config: &Config, args: TransferArgs) -> anyhow::Result<()> {
-    let mut chain = chain_config(config, &args.src_chain)?.clone();
-    if let Some(k) = &args.key_name {
-        chain.key_name = k.clone();
-    }
-    let ring = KeyRing::new(&config.global.key_dir);
-    let src = ChainEndpoint::connect(&chain, Some(&ring)).await?;
+    let key = match &args.key_name {
+        Some(k) => k.clone(),
+        None => chain_config(config, &args.src_chain)?.key_name.clone(),
+    };
+    let src = super::connect_as(config, &args.src_chain, &key).await?;
     let sender = src.signer_address().expect("key loaded").to_string();
     let timeout_height = match args.timeout_height_offset {
         Some(offset) => {
