@@ -7,6 +7,7 @@
 
 pub mod clear;
 pub mod scanner;
+mod submit;
 pub mod worker;
 
 use std::collections::HashMap;

@@ -7,13 +7,10 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::stream::{self, StreamExt, TryStreamExt};
-use ibc_proto::google::protobuf::Any;
 use prost::Message;
 use stateset_channels::events::Packet;
 use stateset_channels::packet::{
-    batches, build_acknowledgement, build_recv_packet, build_timeout, plan_acks, plan_recv,
-    DestinationClock,
+    build_acknowledgement, build_recv_packet, build_timeout, plan_acks, plan_recv, DestinationClock,
 };
 use stateset_channels::{paths, Ordering};
 use tokio::sync::Notify;
@@ -21,24 +18,18 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::Path;
-use crate::chain::tx::{encode_any, TxError};
-use crate::chain::{ChainEndpoint, ChainError, ProvenValue};
-use crate::client::ops::signer;
+use crate::chain::tx::encode_any;
+use crate::chain::{ChainEndpoint, ChainError};
 use crate::client::ClientError;
-use crate::handshake::proofs::{client_update, ibc_height};
+use crate::handshake::proofs::ibc_height;
 use crate::handshake::DriveError;
 use crate::store::{Ledger, PacketState, Store, StoreError};
 
-/// At most this many proofs are queried at once.
-const PROOF_CONCURRENCY: usize = 16;
 /// At most this many packets are handled per kind in one cycle.
 const MAX_PER_CYCLE: usize = 500;
 /// Of those, on unordered channels, this many are the newest ones: a backlog never holds
 /// new packets up.
 const NEWEST_PER_CYCLE: usize = 100;
-/// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
-const MAX_IN_FLIGHT: usize = 8;
-const MEMO: &str = "stateset-relayer";
 
 /// What went wrong in a relay cycle.
 #[derive(Debug, thiserror::Error)]
@@ -321,109 +312,6 @@ fn bounded(mut packets: Vec<Packet>, ordering: Ordering) -> Vec<Packet> {
     packets
 }
 
-/// Proves `keys` on `chain` at its latest height (at most [`PROOF_CONCURRENCY`] at a time).
-async fn prove_many(
-    chain: &ChainEndpoint,
-    keys: Vec<Vec<u8>>,
-) -> Result<Vec<ProvenValue>, ChainError> {
-    let height = chain.rpc().latest_height().await?;
-    stream::iter(keys)
-        .map(|k| async move { chain.query_proven(&k, Some(height)).await })
-        .buffered(PROOF_CONCURRENCY)
-        .try_collect()
-        .await
-}
-
-/// Submits `msgs` on `chain` in batches bounded by its `max_msg_num` and `max_tx_size`,
-/// the first batch behind `update`. Returns how many messages landed (a batch the chain
-/// refuses as redundant counts as landed: another relayer was faster).
-async fn send_batched(
-    chain: &ChainEndpoint,
-    store: &Store,
-    what: &str,
-    update: Vec<Any>,
-    msgs: Vec<Any>,
-) -> Result<usize, RelayError> {
-    let max_msgs = chain
-        .config()
-        .max_msg_num
-        .saturating_sub(update.len())
-        .max(1);
-    let sizes: Vec<usize> = msgs.iter().map(|m| m.encoded_len()).collect();
-    let mut update = Some(update);
-    let mut msgs = msgs.into_iter();
-    let mut txs = Vec::new();
-    for range in batches(&sizes, max_msgs, chain.config().max_tx_size) {
-        let mut batch: Vec<Any> = update.take().unwrap_or_default();
-        batch.extend(msgs.by_ref().take(range.len()));
-        let journal = store.journal_add(chain.id(), &format!("{what} x{}", range.len()))?;
-        txs.push((journal, range.len(), batch));
-    }
-    // The txs are signed and broadcast in order (the submitter's sequence lock is fair),
-    // then included in parallel: the first carries the client update the others need.
-    let results: Vec<(u64, usize, Result<_, ChainError>)> = stream::iter(txs)
-        .map(|(journal, count, batch)| async move {
-            (journal, count, chain.send_msgs(batch, MEMO).await)
-        })
-        .buffered(MAX_IN_FLIGHT)
-        .collect()
-        .await;
-    // Messages land in order; stop counting at the first failure.
-    let mut landed = 0;
-    let mut failure = None;
-    let m = stateset_monitoring::global();
-    for (journal, count, result) in results {
-        store.journal_done(journal)?;
-        m.txs_submitted.with_label_values(&[chain.id(), what]).inc();
-        match &result {
-            Ok(tx) => {
-                m.txs_confirmed.with_label_values(&[chain.id(), what]).inc();
-                m.gas_used
-                    .with_label_values(&[chain.id()])
-                    .inc_by(tx.gas_used);
-                for coin in &tx.fee {
-                    if let Ok(amount) = coin.amount.parse::<u64>() {
-                        m.fees_paid
-                            .with_label_values(&[chain.id(), &coin.denom])
-                            .inc_by(amount);
-                    }
-                }
-            }
-            Err(ChainError::Tx { source, .. }) => {
-                m.txs_failed
-                    .with_label_values(&[chain.id(), what, source.reason()])
-                    .inc();
-            }
-            Err(e) => {
-                m.txs_failed
-                    .with_label_values(&[chain.id(), what, e.kind()])
-                    .inc();
-            }
-        }
-        match result {
-            Ok(tx) if failure.is_none() => {
-                debug!(chain = %chain.id(), tx = %tx.hash, what, count, gas = tx.gas_used, "batch included");
-                landed += count;
-            }
-            Err(ChainError::Tx {
-                source: TxError::RedundantPacket { .. },
-                ..
-            }) if failure.is_none() => landed += count,
-            Ok(_) | Err(_) if failure.is_some() => {}
-            Err(e) => failure = Some(e),
-            Ok(_) => {}
-        }
-    }
-    match failure {
-        Some(e) if landed == 0 => Err(e.into()),
-        Some(e) => {
-            warn!(chain = %chain.id(), what, landed, error = %e, "a batch failed; the rest is retried next cycle");
-            Ok(landed)
-        }
-        None => Ok(landed),
-    }
-}
-
 async fn relay_recv(
     src: &ChainEndpoint,
     dst: &ChainEndpoint,
@@ -432,47 +320,39 @@ async fn relay_recv(
     ledger: &Ledger,
     packets: &[Packet],
 ) -> Result<Vec<u64>, RelayError> {
-    let keys = packets
+    let items = packets
         .iter()
         .map(|p| {
-            paths::key(&paths::packet_commitment(
-                &p.source_port,
-                &p.source_channel,
-                p.sequence,
-            ))
+            let key = paths::packet_commitment(&p.source_port, &p.source_channel, p.sequence);
+            (p.sequence, paths::key(&key))
         })
         .collect();
-    let proofs = prove_many(src, keys).await?;
-    let Some(first) = proofs.first() else {
-        return Ok(Vec::new());
-    };
-    let proof_block = first.proof_height;
-    let proof_height = ibc_height(src.id(), proof_block);
-    let signer = signer(dst)?;
-    let mut msgs = Vec::new();
-    let mut seqs = Vec::new();
-    for (p, proof) in packets.iter().zip(&proofs) {
-        if proof.value.is_none() {
-            continue; // acknowledged or timed out meanwhile
-        }
-        msgs.push(encode_any(&build_recv_packet(
-            p,
-            proof.proof.encode_to_vec(),
-            proof_height,
-            &signer,
-        )));
-        seqs.push(p.sequence);
+    for p in packets {
+        ledger.mark(p.sequence, PacketState::RecvSubmitted)?;
     }
-    for seq in &seqs {
-        ledger.mark(*seq, PacketState::RecvSubmitted)?;
-    }
-    let update = client_update(dst, src, &path.b.client, proof_block).await?;
-    let landed = send_batched(dst, store, "recv_packet", update, msgs).await?;
-    seqs.truncate(landed);
-    for seq in &seqs {
+    let landed = super::submit::prove_and_submit(
+        src,
+        dst,
+        &path.b.client,
+        store,
+        "recv_packet",
+        items,
+        |i, proof, height, signer| {
+            // No commitment: acknowledged or timed out meanwhile.
+            proof.value.as_ref()?;
+            Some(encode_any(&build_recv_packet(
+                &packets[i],
+                proof.proof.encode_to_vec(),
+                height,
+                signer,
+            )))
+        },
+    )
+    .await?;
+    for seq in &landed {
         ledger.mark(*seq, PacketState::Received)?;
     }
-    Ok(seqs)
+    Ok(landed)
 }
 
 async fn relay_acks(
@@ -483,45 +363,37 @@ async fn relay_acks(
     ledger: &Ledger,
     acks: &[(u64, (Packet, Vec<u8>))],
 ) -> Result<Vec<u64>, RelayError> {
-    let keys = acks
+    let items = acks
         .iter()
-        .map(|(_, (p, _))| {
-            paths::key(&paths::packet_ack(
-                &p.destination_port,
-                &p.destination_channel,
-                p.sequence,
-            ))
+        .map(|(seq, (p, _))| {
+            let key = paths::packet_ack(&p.destination_port, &p.destination_channel, p.sequence);
+            (*seq, paths::key(&key))
         })
         .collect();
-    let proofs = prove_many(dst, keys).await?;
-    let Some(first) = proofs.first() else {
-        return Ok(Vec::new());
-    };
-    let proof_block = first.proof_height;
-    let proof_height = ibc_height(dst.id(), proof_block);
-    let signer = signer(src)?;
-    let mut msgs = Vec::new();
-    let mut seqs = Vec::new();
-    for ((seq, (p, ack)), proof) in acks.iter().zip(&proofs) {
-        if proof.value.is_none() {
-            continue;
-        }
-        msgs.push(encode_any(&build_acknowledgement(
-            p,
-            ack.clone(),
-            proof.proof.encode_to_vec(),
-            proof_height,
-            &signer,
-        )));
-        seqs.push(*seq);
-    }
-    let update = client_update(src, dst, &path.a.client, proof_block).await?;
-    let landed = send_batched(src, store, "acknowledgement", update, msgs).await?;
-    seqs.truncate(landed);
-    for seq in &seqs {
+    let landed = super::submit::prove_and_submit(
+        dst,
+        src,
+        &path.a.client,
+        store,
+        "acknowledgement",
+        items,
+        |i, proof, height, signer| {
+            proof.value.as_ref()?;
+            let (p, ack) = &acks[i].1;
+            Some(encode_any(&build_acknowledgement(
+                p,
+                ack.clone(),
+                proof.proof.encode_to_vec(),
+                height,
+                signer,
+            )))
+        },
+    )
+    .await?;
+    for seq in &landed {
         ledger.finish(*seq)?;
     }
-    Ok(seqs)
+    Ok(landed)
 }
 
 async fn relay_timeouts(
@@ -533,56 +405,47 @@ async fn relay_timeouts(
     packets: &[Packet],
 ) -> Result<Vec<u64>, RelayError> {
     let ordered = path.ordering == Ordering::Ordered;
-    let keys: Vec<Vec<u8>> = packets
+    let items = packets
         .iter()
         .map(|p| {
-            if ordered {
-                paths::key(&paths::next_sequence_recv(
-                    &p.destination_port,
-                    &p.destination_channel,
-                ))
+            let (port, channel) = (&p.destination_port, &p.destination_channel);
+            let key = if ordered {
+                paths::next_sequence_recv(port, channel)
             } else {
-                paths::key(&paths::packet_receipt(
-                    &p.destination_port,
-                    &p.destination_channel,
-                    p.sequence,
-                ))
-            }
+                paths::packet_receipt(port, channel, p.sequence)
+            };
+            (p.sequence, paths::key(&key))
         })
         .collect();
-    let proofs = prove_many(dst, keys).await?;
-    let Some(first) = proofs.first() else {
-        return Ok(Vec::new());
-    };
-    let proof_block = first.proof_height;
-    let proof_height = ibc_height(dst.id(), proof_block);
-    let signer = signer(src)?;
-    let mut msgs = Vec::new();
-    let mut seqs = Vec::new();
-    for (p, proof) in packets.iter().zip(&proofs) {
-        let next_recv = if ordered {
-            let bytes = proof.value.clone().unwrap_or_default();
-            u64::from_be_bytes(bytes.try_into().unwrap_or([0; 8]))
-        } else {
-            if proof.value.is_some() {
-                continue; // received after all
-            }
-            p.sequence
-        };
-        msgs.push(encode_any(&build_timeout(
-            p,
-            proof.proof.encode_to_vec(),
-            proof_height,
-            next_recv,
-            &signer,
-        )));
-        seqs.push(p.sequence);
-    }
-    let update = client_update(src, dst, &path.a.client, proof_block).await?;
-    let landed = send_batched(src, store, "timeout", update, msgs).await?;
-    seqs.truncate(landed);
-    for seq in &seqs {
+    let landed = super::submit::prove_and_submit(
+        dst,
+        src,
+        &path.a.client,
+        store,
+        "timeout",
+        items,
+        |i, proof, height, signer| {
+            let p = &packets[i];
+            let next_recv = if ordered {
+                let bytes = proof.value.clone().unwrap_or_default();
+                u64::from_be_bytes(bytes.try_into().unwrap_or([0; 8]))
+            } else if proof.value.is_some() {
+                return None; // received after all
+            } else {
+                p.sequence
+            };
+            Some(encode_any(&build_timeout(
+                p,
+                proof.proof.encode_to_vec(),
+                height,
+                next_recv,
+                signer,
+            )))
+        },
+    )
+    .await?;
+    for seq in &landed {
         ledger.finish(*seq)?;
     }
-    Ok(seqs)
+    Ok(landed)
 }
