@@ -152,65 +152,65 @@ pub async fn open_channel(
                 channel,
                 counterparty_channel,
             } => {
-                let (_, other) = ends(spec, on);
                 let cp_end = match on {
                     Side::A => b_end.as_ref(),
                     Side::B => a_end.as_ref(),
                 };
                 let version = cp_end.map(|e| e.version.clone()).unwrap_or_default();
-                let (dst, src) = pair.split(on);
-                let set = prove(
-                    src,
-                    &[paths::key(&paths::channel_end(
-                        other.0,
-                        &counterparty_channel,
-                    ))],
+                let port = ends(spec, on).0 .0.clone();
+                let tx = answer(
+                    pair,
+                    spec,
+                    on,
+                    &counterparty_channel,
+                    |proof, height, signer| {
+                        encode_any(&build_chan_open_ack(ChanOpenAckInput {
+                            port_id: port.clone(),
+                            channel_id: channel.clone(),
+                            counterparty_channel_id: counterparty_channel.clone(),
+                            counterparty_version: version,
+                            proof_try: proof,
+                            proof_height: height,
+                            signer,
+                        }))
+                    },
                 )
                 .await?;
-                let mut msgs =
-                    update_for(dst, src, other_connection(spec, on), set.proof_block).await?;
-                let (own, _) = ends(spec, on);
-                msgs.push(encode_any(&build_chan_open_ack(ChanOpenAckInput {
-                    port_id: own.0.clone(),
-                    channel_id: channel.clone(),
-                    counterparty_channel_id: counterparty_channel.clone(),
-                    counterparty_version: version,
-                    proof_try: set.proof(0),
-                    proof_height: set.proof_height,
-                    signer: signer(dst)?,
-                })));
-                let tx = dst.send_msgs(msgs, MEMO).await?;
-                report(progress, dst, own.0, &channel, "OPEN (ChanOpenAck)", &tx);
+                report(
+                    progress,
+                    pair.split(on).0,
+                    &port,
+                    &channel,
+                    "OPEN (ChanOpenAck)",
+                    &tx,
+                );
             }
             ChannelStep::OpenConfirm {
                 on,
                 channel,
                 counterparty_channel,
             } => {
-                let (own, other) = ends(spec, on);
-                let (dst, src) = pair.split(on);
-                let set = prove(
-                    src,
-                    &[paths::key(&paths::channel_end(
-                        other.0,
-                        &counterparty_channel,
-                    ))],
+                let port = ends(spec, on).0 .0.clone();
+                let tx = answer(
+                    pair,
+                    spec,
+                    on,
+                    &counterparty_channel,
+                    |proof, height, signer| {
+                        encode_any(&build_chan_open_confirm(ChanOpenConfirmInput {
+                            port_id: port.clone(),
+                            channel_id: channel.clone(),
+                            proof_ack: proof,
+                            proof_height: height,
+                            signer,
+                        }))
+                    },
                 )
                 .await?;
-                let mut msgs =
-                    update_for(dst, src, other_connection(spec, on), set.proof_block).await?;
-                msgs.push(encode_any(&build_chan_open_confirm(ChanOpenConfirmInput {
-                    port_id: own.0.clone(),
-                    channel_id: channel.clone(),
-                    proof_ack: set.proof(0),
-                    proof_height: set.proof_height,
-                    signer: signer(dst)?,
-                })));
-                let tx = dst.send_msgs(msgs, MEMO).await?;
                 report(
                     progress,
-                    dst,
-                    own.0,
+                    pair.split(on).0,
+                    &port,
                     &channel,
                     "OPEN (ChanOpenConfirm)",
                     &tx,
@@ -221,32 +221,27 @@ pub async fn open_channel(
                 channel,
                 counterparty_channel,
             } => {
-                let (own, other) = ends(spec, on);
-                let (dst, src) = pair.split(on);
-                let set = prove(
-                    src,
-                    &[paths::key(&paths::channel_end(
-                        other.0,
-                        &counterparty_channel,
-                    ))],
+                let port = ends(spec, on).0 .0.clone();
+                let tx = answer(
+                    pair,
+                    spec,
+                    on,
+                    &counterparty_channel,
+                    |proof, height, signer| {
+                        encode_any(&build_chan_close_confirm(ChanCloseConfirmInput {
+                            port_id: port.clone(),
+                            channel_id: channel.clone(),
+                            proof_init: proof,
+                            proof_height: height,
+                            signer,
+                        }))
+                    },
                 )
                 .await?;
-                let mut msgs =
-                    update_for(dst, src, other_connection(spec, on), set.proof_block).await?;
-                msgs.push(encode_any(&build_chan_close_confirm(
-                    ChanCloseConfirmInput {
-                        port_id: own.0.clone(),
-                        channel_id: channel.clone(),
-                        proof_init: set.proof(0),
-                        proof_height: set.proof_height,
-                        signer: signer(dst)?,
-                    },
-                )));
-                let tx = dst.send_msgs(msgs, MEMO).await?;
                 report(
                     progress,
-                    dst,
-                    own.0,
+                    pair.split(on).0,
+                    &port,
                     &channel,
                     "CLOSED (ChanCloseConfirm)",
                     &tx,
@@ -255,6 +250,27 @@ pub async fn open_channel(
         }
     }
     Err(DriveError::TooManySteps { last })
+}
+
+/// Answers the counterparty end `counterparty` with the message `build` makes from the proof
+/// of that end (read on the other chain), behind the client update the chain on `on` needs.
+async fn answer(
+    pair: Pair<'_>,
+    spec: &ChannelSpec,
+    on: Side,
+    counterparty: &ChannelId,
+    build: impl FnOnce(Vec<u8>, stateset_channels::Height, String) -> ibc_proto::google::protobuf::Any,
+) -> Result<TxResult, DriveError> {
+    let (_, other) = ends(spec, on);
+    let (dst, src) = pair.split(on);
+    let set = prove(
+        src,
+        &[paths::key(&paths::channel_end(other.0, counterparty))],
+    )
+    .await?;
+    let mut msgs = update_for(dst, src, other_connection(spec, on), set.proof_block).await?;
+    msgs.push(build(set.proof(0), set.proof_height, signer(dst)?));
+    Ok(dst.send_msgs(msgs, MEMO).await?)
 }
 
 fn set(on: Side, a: &mut Option<ChannelId>, b: &mut Option<ChannelId>, id: ChannelId) {
