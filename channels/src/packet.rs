@@ -41,25 +41,35 @@ pub struct RecvPlan {
     pub timeout: Vec<Packet>,
     /// Already received on the destination: nothing to send (redundant).
     pub already_received: Vec<u64>,
+    /// Ordered channels: packets after one that timed out. The destination can never
+    /// receive them (the timeout closes the channel); they wait for the destination end to
+    /// close and are then timed out on close.
+    pub held: Vec<u64>,
 }
 
 /// Sorts `pending` packets into receive, timeout and already-received, given the sequences
 /// the destination has not received (`unreceived`, from one query) and its clock.
-/// When `channel_closed` is set, every unreceived packet times out (on close).
+/// When `channel_closed` is set, every unreceived packet times out (on close). On an
+/// `ordered` channel nothing after a timed-out packet is received (see [`RecvPlan::held`]).
 pub fn plan_recv(
     pending: &[Packet],
     unreceived: &BTreeSet<u64>,
     dst: DestinationClock,
     channel_closed: bool,
+    ordered: bool,
 ) -> RecvPlan {
     let mut plan = RecvPlan::default();
     let mut sorted: Vec<&Packet> = pending.iter().collect();
     sorted.sort_by_key(|p| p.sequence);
+    let mut blocked = false;
     for p in sorted {
         if !unreceived.contains(&p.sequence) {
             plan.already_received.push(p.sequence);
         } else if channel_closed || is_timed_out(p, dst) {
             plan.timeout.push(p.clone());
+            blocked |= ordered;
+        } else if blocked {
+            plan.held.push(p.sequence);
         } else {
             plan.recv.push(p.clone());
         }

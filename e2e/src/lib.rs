@@ -38,6 +38,7 @@ pub mod accounts;
 pub mod bench;
 pub mod chain;
 mod error;
+pub mod ibc;
 pub mod ports;
 mod process;
 pub mod relayer;

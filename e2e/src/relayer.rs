@@ -109,6 +109,19 @@ impl RelayerHome {
         home
     }
 
+    /// Sets `[chains.packet_policy]` of `chain_id` to the inline TOML table `policy`, e.g.
+    /// `{ min_fees = ["100stake"] }`. Takes effect when the daemon (re)starts.
+    pub fn set_packet_policy(&self, chain_id: &str, policy: &str) {
+        let text = std::fs::read_to_string(&self.config).expect("config read");
+        let id_line = format!("id = \"{chain_id}\"\n");
+        assert!(
+            text.contains(&id_line),
+            "chain {chain_id} not in the config"
+        );
+        let text = text.replacen(&id_line, &format!("{id_line}packet_policy = {policy}\n"), 1);
+        std::fs::write(&self.config, text).expect("config written");
+    }
+
     /// The config file.
     pub fn config(&self) -> &Path {
         &self.config

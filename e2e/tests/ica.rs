@@ -1,49 +1,22 @@
 //! An ordered channel (ICS-27, registered by the controller on-chain): packets delivered in
 //! order; a timed-out packet closes the channel and the relayer's MsgTimeout (and then
-//! ChanCloseConfirm on the host) closes it cleanly; a new registration opens a fresh
-//! channel for the same account.
+//! ChanCloseConfirm on the host) closes it cleanly, and the packet queued behind it is
+//! timed out on close (MsgTimeoutOnClose); a new registration opens a fresh channel for
+//! the same account.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::Value;
 use stateset_e2e::accounts::{USER1, USER2};
 use stateset_e2e::chain::{start_chains, TestChain};
+use stateset_e2e::ibc::{channels, channels_in_state, commitments, msg_send_file, wait_until};
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
 
-fn channels(chain: &TestChain) -> Vec<Value> {
-    let out = chain
-        .cli(["q", "ibc", "channel", "channels", "--output", "json"])
-        .expect("query channels");
-    serde_json::from_slice::<Value>(&out.stdout).unwrap()["channels"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 fn ica_channels(chain: &TestChain, port_prefix: &str, state: &str) -> Vec<String> {
-    channels(chain)
-        .iter()
-        .filter(|c| c["port_id"].as_str().unwrap().starts_with(port_prefix) && c["state"] == state)
-        .map(|c| c["channel_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    channels_in_state(chain, port_prefix, state)
 }
 
 fn send_file(home_dir: &std::path::Path, from: &str, amount: u32) -> std::path::PathBuf {
-    let path = home_dir.join(format!("msgs-{amount}.json"));
-    let msgs = serde_json::json!([{
-        "@type": "/cosmos.bank.v1beta1.MsgSend", "from_address": from, "to_address": USER2.address,
-        "amount": [{ "denom": "stake", "amount": amount.to_string() }],
-    }]);
-    std::fs::write(&path, msgs.to_string()).unwrap();
-    path
+    msg_send_file(home_dir, from, USER2.address, amount.into())
 }
 
 #[test]
@@ -145,6 +118,23 @@ fn an_ordered_ica_channel_delivers_in_order_and_a_timeout_closes_it_cleanly() {
         "--timeout-seconds",
         "2",
     ]);
+    // A second packet behind it, far from its own timeout: the host can never receive it
+    // once the first times out, so the daemon times it out on close.
+    let file = send_file(dir.path(), &address, 60);
+    home.run_ok([
+        "ica",
+        "send",
+        "--controller-chain",
+        a.chain_id(),
+        "--connection",
+        "connection-0",
+        "--owner-key",
+        "user1",
+        "--msgs-file",
+        file.to_str().unwrap(),
+        "--timeout-seconds",
+        "600",
+    ]);
     let past = b.latest_height().unwrap() + 20;
     b.wait_for_height(past, Duration::from_secs(30)).unwrap();
     let mut daemon = home.start_daemon();
@@ -156,10 +146,17 @@ fn an_ordered_ica_channel_delivers_in_order_and_a_timeout_closes_it_cleanly() {
                 && ica_channels(b, "icahost", "STATE_CLOSED").len() == 1
         },
     );
+    let closed = ica_channels(a, "icacontroller-", "STATE_CLOSED")[0].clone();
+    let controller_port = format!("icacontroller-{}", USER1.address);
+    wait_until(
+        "both packets timed out (the second on close)",
+        Duration::from_secs(60),
+        || commitments(a, &controller_port, &closed) == 0,
+    );
     assert_eq!(
         b.balance(USER2.address, "stake").unwrap(),
         before + 6,
-        "the timed-out tx did not execute"
+        "neither timed-out tx executed"
     );
 
     // Registering again opens a fresh channel for the same account, and it works.

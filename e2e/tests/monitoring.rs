@@ -5,38 +5,13 @@
 
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stateset_e2e::accounts::{USER1, USER2};
 use stateset_e2e::chain::start_chains;
+use stateset_e2e::ibc::{metric_in as metric, wait_until};
 use stateset_e2e::ports::free_port;
 use stateset_e2e::relayer::{http_get, DaemonSettings, RelayerHome};
-
-/// The value of the series `name{labels…}` in a Prometheus text body (every label given
-/// must match); 0 when absent.
-fn metric(body: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    body.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (series, value) = l.rsplit_once(' ')?;
-            let (n, rest) = series.split_once('{').unwrap_or((series, "}"));
-            (n == name
-                && labels
-                    .iter()
-                    .all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
-            .then(|| value.parse::<f64>().ok())?
-        })
-        .sum()
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    start.elapsed()
-}
 
 #[test]
 fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {

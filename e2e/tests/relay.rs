@@ -4,47 +4,20 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-use sha2::{Digest, Sha256};
+use stateset_e2e::ibc::wait_until;
+
 use stateset_e2e::accounts::{self, USER1, USER2};
 use stateset_e2e::chain::{start_chains, TestChain};
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
 
 /// The `ibc/…` denom of `base` received over `channel` (transfer port).
 fn ibc_denom(channel: &str, base: &str) -> String {
-    let hash = Sha256::digest(format!("transfer/{channel}/{base}").as_bytes());
-    format!("ibc/{}", hex::encode_upper(hash))
+    stateset_e2e::ibc::ibc_denom(&format!("transfer/{channel}/{base}"))
 }
 
-/// Packet commitments left on `chain`'s `channel`.
+/// Packet commitments left on `chain`'s transfer `channel`.
 fn commitments(chain: &TestChain, channel: &str) -> usize {
-    let out = chain
-        .cli([
-            "q",
-            "ibc",
-            "channel",
-            "packet-commitments",
-            "transfer",
-            channel,
-            "--limit",
-            "100000",
-            "--output",
-            "json",
-        ])
-        .expect("query commitments");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["commitments"].as_array().map_or(0, Vec::len)
-}
-
-fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    loop {
-        if done() {
-            return start.elapsed();
-        }
-        assert!(start.elapsed() < timeout, "{what}: not within {timeout:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    stateset_e2e::ibc::commitments(chain, "transfer", channel)
 }
 
 /// Two chains, a transfer path (channel-0 on both), user1's key imported on both.

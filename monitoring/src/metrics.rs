@@ -25,6 +25,8 @@ pub struct Metrics {
     pub redundant_messages: IntCounterVec,
     /// Packets not relayed, by reason.
     pub packets_filtered: IntCounterVec,
+    /// ICS-27 messages whose acknowledgement was relayed, by message type and result.
+    pub ica_messages: IntCounterVec,
     /// Unfinished packets in a channel end's ledger.
     pub backlog: IntGaugeVec,
     /// Oldest unfinished sequence of a channel end (0 when none).
@@ -159,6 +161,19 @@ impl Metrics {
                 "packets_filtered_total",
                 "Packets not relayed, by reason",
                 &["chain", "counterparty", "port", "channel", "reason"],
+            ),
+            ica_messages: counter(
+                &r,
+                "ica_messages_total",
+                "Interchain-account messages acknowledged, by type and result (success|error)",
+                &[
+                    "chain",
+                    "counterparty",
+                    "port",
+                    "channel",
+                    "msg_type",
+                    "result",
+                ],
             ),
             backlog: gauge(
                 &r,

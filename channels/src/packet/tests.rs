@@ -52,7 +52,7 @@ fn pending_packets_are_sorted_into_recv_timeout_and_redundant() {
         packet(4, 0, 0),
     ];
     let unreceived: BTreeSet<u64> = [1, 2, 3].into_iter().collect();
-    let plan = plan_recv(&pending, &unreceived, clock(60, 0), false);
+    let plan = plan_recv(&pending, &unreceived, clock(60, 0), false, false);
     assert_eq!(
         plan.recv.iter().map(|p| p.sequence).collect::<Vec<_>>(),
         vec![2, 3]
@@ -62,9 +62,41 @@ fn pending_packets_are_sorted_into_recv_timeout_and_redundant() {
         vec![1]
     );
     assert_eq!(plan.already_received, vec![4]);
-    let closed = plan_recv(&pending, &unreceived, clock(60, 0), true);
+    assert!(plan.held.is_empty());
+    let closed = plan_recv(&pending, &unreceived, clock(60, 0), true, false);
     assert_eq!(closed.timeout.len(), 3);
     assert!(closed.recv.is_empty());
+}
+
+#[test]
+fn on_ordered_channels_nothing_after_a_timeout_is_received() {
+    // 1 and 3 timed out (height 50 < 60); 2 and 4 have not, but follow 1.
+    let pending = vec![
+        packet(1, 50, 0),
+        packet(2, 500, 0),
+        packet(3, 55, 0),
+        packet(4, 0, 0),
+    ];
+    let unreceived: BTreeSet<u64> = [1, 2, 3, 4].into_iter().collect();
+    let plan = plan_recv(&pending, &unreceived, clock(60, 0), false, true);
+    assert!(plan.recv.is_empty());
+    let timeouts: Vec<u64> = plan.timeout.iter().map(|p| p.sequence).collect();
+    assert_eq!(timeouts, vec![1, 3]);
+    assert_eq!(plan.held, vec![2, 4]);
+    // Before any timeout, ordered packets are received as usual.
+    let fresh = vec![packet(5, 500, 0), packet(6, 0, 0)];
+    let unreceived: BTreeSet<u64> = [5, 6].into_iter().collect();
+    let plan = plan_recv(&fresh, &unreceived, clock(60, 0), false, true);
+    assert_eq!(plan.recv.len(), 2);
+    // Once the destination end is closed, everything unreceived times out on close.
+    let plan = plan_recv(
+        &pending,
+        &[1, 2, 3, 4].into_iter().collect(),
+        clock(60, 0),
+        true,
+        true,
+    );
+    assert_eq!(plan.timeout.len(), 4);
 }
 
 #[test]

@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod events;
+pub mod fee_query;
 pub mod grpc;
 pub mod ibc_query;
 pub mod proof;

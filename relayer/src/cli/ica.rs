@@ -39,8 +39,8 @@ pub enum IcaCommand {
         /// The controller's connection to the host.
         #[arg(long)]
         connection: String,
-        /// The key (in the relayer's key ring) that owns the account.
-        #[arg(long)]
+        /// The key (in the relayer's key ring) that owns the account (alias `--owner`).
+        #[arg(long, alias = "owner")]
         owner_key: String,
         /// Channel ordering.
         #[arg(long, value_enum, default_value_t = IcaOrdering::Ordered)]
@@ -127,15 +127,14 @@ impl IcaCommand {
                     .counterparty
                     .map(|c| c.connection_id)
                     .unwrap_or_default();
-                let version = serde_json::json!({
-                    "version": "ics27-1", "controller_connection_id": connection, "host_connection_id": host_connection,
-                    "address": "", "encoding": "proto3", "tx_type": "sdk_multi_msg",
-                });
+                let version =
+                    stateset_packet_handlers::ics27::Metadata::new(&connection, &host_connection)
+                        .encode();
                 let owner = chain.signer_address().expect("key loaded").to_string();
                 let msg = MsgRegisterInterchainAccount {
                     owner: owner.clone(),
                     connection_id: connection.clone(),
-                    version: version.to_string(),
+                    version,
                     ordering: match ordering {
                         IcaOrdering::Ordered => 2,
                         IcaOrdering::Unordered => 1,

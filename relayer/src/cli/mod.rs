@@ -2,6 +2,7 @@
 
 mod client;
 mod create;
+mod fee;
 mod health;
 mod ica;
 mod keys;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Interchain accounts (ICS-27) from the controller side.
     #[command(subcommand)]
     Ica(ica::IcaCommand),
+    /// ICS-29 relayer fees: payees and packet fees.
+    #[command(subcommand)]
+    Fee(fee::FeeCommand),
     /// Transactions (ICS-20 transfers).
     #[command(subcommand)]
     Tx(TxCommand),
@@ -117,6 +121,7 @@ impl Cli {
             Command::Create(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Update(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Ica(cmd) => cmd.run(&Config::load(&self.config)?).await,
+            Command::Fee(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::HealthCheck { json } => {
                 health::health_check(&Config::load(&self.config)?, json).await
             }

@@ -60,6 +60,19 @@ pub enum QueryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The trace of an ICS-20 denom (`ibc/HASH`, or the hash): the hops it travelled and its
+    /// base denom on the origin chain.
+    DenomTrace {
+        /// The chain holding the denom.
+        #[arg(long)]
+        chain: String,
+        /// `ibc/HASH` or `HASH`.
+        #[arg(long)]
+        denom: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `query packet` subcommands.
@@ -130,6 +143,9 @@ impl QueryCommand {
                     );
                 }
                 Ok(())
+            }
+            QueryCommand::DenomTrace { chain, denom, json } => {
+                denom_trace(config, &chain, &denom, json).await
             }
             QueryCommand::Channel {
                 chain,
@@ -203,4 +219,43 @@ impl QueryCommand {
             }
         }
     }
+}
+
+/// `query denom-trace`: asks the chain, then checks that the trace hashes to the denom.
+async fn denom_trace(config: &Config, chain: &str, denom: &str, json: bool) -> anyhow::Result<()> {
+    use ibc_proto::ibc::applications::transfer::v1::{
+        query_client::QueryClient, QueryDenomTraceRequest,
+    };
+    let endpoint = connect(config, chain, false).await?;
+    let hash = denom.strip_prefix("ibc/").unwrap_or(denom).to_string();
+    let trace = QueryClient::new(endpoint.grpc().transport())
+        .denom_trace(QueryDenomTraceRequest { hash: hash.clone() })
+        .await
+        .map_err(|s| anyhow::anyhow!("{chain}: no denom trace for {denom}: {}", s.message()))?
+        .into_inner()
+        .denom_trace
+        .ok_or_else(|| anyhow::anyhow!("{chain}: no denom trace for {denom}"))?;
+    let ours = stateset_packet_handlers::ics20::DenomTrace {
+        path: trace.path.clone(),
+        base_denom: trace.base_denom.clone(),
+    };
+    let ibc_denom = ours.ibc_denom();
+    anyhow::ensure!(
+        ibc_denom.eq_ignore_ascii_case(&format!("ibc/{hash}")),
+        "{chain}: the trace {} hashes to {ibc_denom}, not ibc/{hash}",
+        ours.full_path()
+    );
+    let hops = ours.path.split('/').count() / 2;
+    if json {
+        print_json(&serde_json::json!({
+            "denom": ibc_denom, "path": trace.path, "base_denom": trace.base_denom, "hops": hops,
+        }));
+    } else {
+        println!(
+            "{ibc_denom}: {} ({hops} hop(s), base {})",
+            ours.full_path(),
+            trace.base_denom
+        );
+    }
+    Ok(())
 }

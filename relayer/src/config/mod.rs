@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use types::{
-    ChainConfig, DaemonConfig, EventSourceConfig, GasPrice, GlobalConfig, StoreConfig,
-    TelemetryConfig, TrustThreshold,
+    ChainConfig, DaemonConfig, EventSourceConfig, GasPrice, GlobalConfig, PacketPolicy,
+    StoreConfig, TelemetryConfig, TrustThreshold,
 };
 
 /// A configuration error: the file, the key, the problem and the fix.

@@ -98,3 +98,31 @@ fn the_devnet_config_is_valid() {
     assert_eq!(c.chains.len(), 2);
     assert!(c.global.key_dir.is_absolute());
 }
+
+#[test]
+fn packet_policy_defaults_and_overrides() {
+    let c = Config::from_toml_str(CHAIN, "relayer.toml").unwrap();
+    let p = &c.chain("stateset-1").unwrap().packet_policy;
+    assert_eq!(
+        (p.max_memo_bytes, p.max_receiver_bytes),
+        (32 * 1024, 2 * 1024)
+    );
+    assert!(!p.min_fees().is_active());
+    let text = format!(
+        "{CHAIN}packet_policy = {{ max_memo_bytes = 1024, deny_channels = [\"channel-9\"], min_fees = [\"100stake\"] }}\n"
+    );
+    let c = Config::from_toml_str(&text, "relayer.toml").unwrap();
+    let p = &c.chain("stateset-1").unwrap().packet_policy;
+    assert_eq!(p.transfer().max_memo_bytes, 1024);
+    assert_eq!(p.transfer().deny_channels, ["channel-9"]);
+    assert_eq!(p.min_fees().0[0].to_string(), "100stake");
+}
+
+#[test]
+fn a_bad_min_fee_names_the_key_and_the_fix() {
+    let (key, msg) = key_error(&format!(
+        "{CHAIN}packet_policy = {{ min_fees = [\"stake\"] }}\n"
+    ));
+    assert!(key.starts_with("chains[0].packet_policy.min_fees"), "{key}");
+    assert!(msg.contains("100stake"), "{msg}");
+}

@@ -245,6 +245,68 @@ pub struct ChainConfig {
     /// How long to wait for a tx to be included.
     #[serde(default = "d_tx_timeout", with = "humantime_serde")]
     pub tx_confirmation_timeout: Duration,
+    /// Which packets sent from this chain are relayed (`[chains.packet_policy]`).
+    #[serde(default)]
+    pub packet_policy: PacketPolicy,
+}
+
+/// Which packets sent from a chain the relayer relays. Packets it refuses are logged, counted
+/// in `packets_filtered_total{reason}` and left alone (still timed out when they expire).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PacketPolicy {
+    /// Largest ICS-20 memo in bytes (default 32 KiB).
+    #[serde(default = "d_max_memo_bytes")]
+    pub max_memo_bytes: usize,
+    /// Largest ICS-20 receiver in bytes (default 2 KiB).
+    #[serde(default = "d_max_receiver_bytes")]
+    pub max_receiver_bytes: usize,
+    /// When non-empty, only transfers sent on these channels of this chain.
+    #[serde(default)]
+    pub allow_channels: Vec<String>,
+    /// Never transfers sent on these channels of this chain.
+    #[serde(default)]
+    pub deny_channels: Vec<String>,
+    /// ICS-29: relay a packet only when the recv + ack fees escrowed for it on this chain
+    /// reach every one of these coins (e.g. `["100stake"]`); empty relays every packet.
+    #[serde(default)]
+    pub min_fees: Vec<stateset_packet_handlers::ics29::Coin>,
+}
+
+impl Default for PacketPolicy {
+    fn default() -> Self {
+        PacketPolicy {
+            max_memo_bytes: d_max_memo_bytes(),
+            max_receiver_bytes: d_max_receiver_bytes(),
+            allow_channels: Vec::new(),
+            deny_channels: Vec::new(),
+            min_fees: Vec::new(),
+        }
+    }
+}
+
+impl PacketPolicy {
+    /// The ICS-20 part of the policy.
+    pub fn transfer(&self) -> stateset_packet_handlers::ics20::TransferPolicy {
+        stateset_packet_handlers::ics20::TransferPolicy {
+            max_memo_bytes: self.max_memo_bytes,
+            max_receiver_bytes: self.max_receiver_bytes,
+            allow_channels: self.allow_channels.clone(),
+            deny_channels: self.deny_channels.clone(),
+        }
+    }
+
+    /// The ICS-29 part of the policy.
+    pub fn min_fees(&self) -> stateset_packet_handlers::ics29::MinFees {
+        stateset_packet_handlers::ics29::MinFees(self.min_fees.clone())
+    }
+}
+
+fn d_max_memo_bytes() -> usize {
+    32 * 1024
+}
+fn d_max_receiver_bytes() -> usize {
+    2 * 1024
 }
 
 impl ChainConfig {

@@ -5,6 +5,7 @@
 //! behind a single MsgUpdateClient; [`clear`] compares both chains' commitments with the
 //! ledger on start and every N blocks and fills in what is missing with range queries.
 
+mod app_acks;
 pub mod clear;
 pub mod scanner;
 mod submit;

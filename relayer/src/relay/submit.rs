@@ -123,9 +123,23 @@ async fn send_batched(
     }
 }
 
-/// Proves `keys` on `prover` at one height, builds one message per proof with `build`
-/// (`None`: skip that one), puts the MsgUpdateClient that `submitter`'s `client` (of
-/// `prover`) needs in front, and submits in batches. Returns the sequences that landed.
+/// What a relay message is built from: the proof of its own key, the proof of the shared
+/// key (if any) at the same height, the proof height and the signer.
+pub(super) struct Proven<'a> {
+    /// The proof of the item's key.
+    pub own: &'a ProvenValue,
+    /// The proof of the shared key (e.g. the closed channel end for MsgTimeoutOnClose).
+    pub shared: Option<&'a ProvenValue>,
+    /// The height both proofs are from.
+    pub height: stateset_channels::Height,
+    /// The submitter's address.
+    pub signer: &'a str,
+}
+
+/// Proves `keys` (and `shared`, once) on `prover` at one height, builds one message per
+/// proof with `build` (`None`: skip that one), puts the MsgUpdateClient that `submitter`'s
+/// `client` (of `prover`) needs in front, and submits in batches. Returns the sequences
+/// that landed.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn prove_and_submit(
     prover: &ChainEndpoint,
@@ -134,10 +148,17 @@ pub(super) async fn prove_and_submit(
     store: &Store,
     what: &str,
     items: Vec<(u64, Vec<u8>)>,
-    build: impl Fn(usize, &ProvenValue, stateset_channels::Height, &str) -> Option<Any>,
+    shared: Option<Vec<u8>>,
+    build: impl Fn(usize, Proven<'_>) -> Option<Any>,
 ) -> Result<Vec<u64>, RelayError> {
-    let (seqs, keys): (Vec<u64>, Vec<Vec<u8>>) = items.into_iter().unzip();
-    let proofs = prove_many(prover, keys).await?;
+    let (seqs, mut keys): (Vec<u64>, Vec<Vec<u8>>) = items.into_iter().unzip();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let has_shared = shared.is_some();
+    keys.extend(shared);
+    let mut proofs = prove_many(prover, keys).await?;
+    let shared_proof = if has_shared { proofs.pop() } else { None };
     let Some(first) = proofs.first() else {
         return Ok(Vec::new());
     };
@@ -147,7 +168,13 @@ pub(super) async fn prove_and_submit(
     let mut msgs = Vec::new();
     let mut landed_seqs = Vec::new();
     for (i, proof) in proofs.iter().enumerate() {
-        if let Some(msg) = build(i, proof, proof_height, &signer) {
+        let proven = Proven {
+            own: proof,
+            shared: shared_proof.as_ref(),
+            height: proof_height,
+            signer: &signer,
+        };
+        if let Some(msg) = build(i, proven) {
             msgs.push(msg);
             landed_seqs.push(seqs[i]);
         }

@@ -10,7 +10,8 @@ use std::time::Duration;
 use prost::Message;
 use stateset_channels::events::Packet;
 use stateset_channels::packet::{
-    build_acknowledgement, build_recv_packet, build_timeout, plan_acks, plan_recv, DestinationClock,
+    build_acknowledgement, build_recv_packet, build_timeout, build_timeout_on_close, plan_acks,
+    plan_recv, DestinationClock,
 };
 use stateset_channels::{paths, Ordering};
 use tokio::sync::Notify;
@@ -86,11 +87,13 @@ pub async fn run_worker(
         }
     };
     info!(path = %name, pending = ledger.len(), "worker started");
+    // Packets already reported as unpaid (below `min_fees`), so each is counted once.
+    let mut unpaid = std::collections::HashSet::new();
     let mut backoff = Duration::from_millis(500);
     loop {
         let outcome = tokio::select! {
             _ = shutdown.cancelled() => break,
-            r = cycle(&src, &dst, &path, &store, &ledger) => r,
+            r = cycle(&src, &dst, &path, &store, &ledger, &mut unpaid) => r,
         };
         let wait = match outcome {
             Ok(report) => {
@@ -125,6 +128,7 @@ pub async fn cycle(
     path: &Path,
     store: &Store,
     ledger: &Ledger,
+    unpaid: &mut std::collections::HashSet<u64>,
 ) -> Result<CycleReport, RelayError> {
     let mut report = CycleReport::default();
     let records = ledger.records()?;
@@ -177,11 +181,17 @@ pub async fn cycle(
         .collect();
     if !sends.is_empty() {
         let seqs: Vec<u64> = sends.iter().map(|p| p.sequence).collect();
-        let (unreceived, status) = tokio::try_join!(
+        let (unreceived, status, dst_end) = tokio::try_join!(
             dst.grpc()
                 .unreceived_packets(path.b.port.as_str(), path.b.channel.as_str(), &seqs),
             dst.rpc().status(),
+            dst.grpc()
+                .channel(path.b.port.as_str(), path.b.channel.as_str(), None),
         )?;
+        let dst_closed = dst_end.is_some_and(|end| {
+            stateset_channels::HandshakeState::from_channel_state(end.state)
+                == stateset_channels::HandshakeState::Closed
+        });
         let unreceived: BTreeSet<u64> = unreceived.into_iter().collect();
         let clock = DestinationClock {
             height: ibc_height(dst.id(), status.sync_info.latest_block_height),
@@ -191,13 +201,19 @@ pub async fn cycle(
                 .unix_timestamp_nanos()
                 .max(0) as u64,
         };
-        let mut plan = plan_recv(&sends, &unreceived, clock, false);
+        let ordered = path.ordering == Ordering::Ordered;
+        let mut plan = plan_recv(&sends, &unreceived, clock, dst_closed, ordered);
+        if !plan.held.is_empty() {
+            debug!(path = %path.name(), held = plan.held.len(),
+                "ordered channel: packets after a timeout wait for the destination end to close");
+        }
         // Policy (ICS-20 limits): not received, counted once, still timed out later.
+        let policy = src.config().packet_policy.transfer();
         plan.recv.retain(|p| {
             if filtered.contains(&p.sequence) {
                 return false;
             }
-            match filter_reason(p) {
+            match filter_reason(&policy, p) {
                 None => true,
                 Some(reason) => {
                     warn!(path = %path.name(), sequence = p.sequence, reason, "packet filtered; it will not be relayed");
@@ -211,6 +227,29 @@ pub async fn cycle(
                 }
             }
         });
+        unpaid.retain(|seq| seen.contains_key(seq));
+        let min_fees = src.config().packet_policy.min_fees();
+        if min_fees.is_active() && !plan.recv.is_empty() {
+            let fees = src
+                .grpc()
+                .incentivized_packets(path.a.port.as_str(), path.a.channel.as_str())
+                .await?;
+            plan.recv.retain(|p| {
+                if min_fees.is_met(fees.get(&p.sequence)) {
+                    unpaid.remove(&p.sequence);
+                    return true;
+                }
+                if unpaid.insert(p.sequence) {
+                    info!(path = %path.name(), sequence = p.sequence,
+                        escrowed = ?fees.get(&p.sequence).map(|f| f.relay_reward()),
+                        "packet left alone: its escrowed recv + ack fees are below min_fees");
+                    let mut l = labels.to_vec();
+                    l.push("insufficient_fees");
+                    m.packets_filtered.with_label_values(&l).inc();
+                }
+                false
+            });
+        }
         for seq in &plan.already_received {
             ledger.mark(*seq, PacketState::Received)?;
         }
@@ -229,7 +268,8 @@ pub async fn cycle(
                 .inc_by(landed.len() as u64);
         }
         if !plan.timeout.is_empty() {
-            let landed = relay_timeouts(src, dst, path, store, ledger, &plan.timeout).await?;
+            let landed =
+                relay_timeouts(src, dst, path, store, ledger, &plan.timeout, dst_closed).await?;
             report.timed_out += landed.len();
             m.packets_timed_out
                 .with_label_values(&labels)
@@ -256,6 +296,7 @@ pub async fn cycle(
         report.redundant += redundant.len();
         if !relay.is_empty() {
             let landed = relay_acks(src, dst, path, store, ledger, &relay).await?;
+            super::app_acks::report(path, &labels, &relay, &landed);
             report.acked += landed.len();
             observe(&m.ack_latency_seconds, &labels, &seen, &landed);
             m.packets_acked
@@ -266,13 +307,17 @@ pub async fn cycle(
     Ok(report)
 }
 
-/// Why the relay policy refuses `packet`, if it does: ICS-20 packets on `transfer` ports
-/// with a memo over 32 KiB, a receiver over 2 KiB, or data that is not ICS-20.
-fn filter_reason(packet: &Packet) -> Option<&'static str> {
+/// Why the source chain's transfer policy refuses `packet`, if it does: ICS-20 packets on
+/// `transfer` ports with a memo or receiver over the limits, on a channel not allowed, or
+/// with data that is not ICS-20.
+fn filter_reason(
+    policy: &stateset_packet_handlers::ics20::TransferPolicy,
+    packet: &Packet,
+) -> Option<&'static str> {
     if packet.source_port.as_str() != "transfer" {
         return None;
     }
-    stateset_packet_handlers::ics20::TransferPolicy::default()
+    policy
         .check(packet.source_channel.as_str(), &packet.data)
         .err()
         .map(|r| r.as_str())
@@ -337,14 +382,15 @@ async fn relay_recv(
         store,
         "recv_packet",
         items,
-        |i, proof, height, signer| {
+        None,
+        |i, p| {
             // No commitment: acknowledged or timed out meanwhile.
-            proof.value.as_ref()?;
+            p.own.value.as_ref()?;
             Some(encode_any(&build_recv_packet(
                 &packets[i],
-                proof.proof.encode_to_vec(),
-                height,
-                signer,
+                p.own.proof.encode_to_vec(),
+                p.height,
+                p.signer,
             )))
         },
     )
@@ -377,15 +423,16 @@ async fn relay_acks(
         store,
         "acknowledgement",
         items,
-        |i, proof, height, signer| {
-            proof.value.as_ref()?;
+        None,
+        |i, proven| {
+            proven.own.value.as_ref()?;
             let (p, ack) = &acks[i].1;
             Some(encode_any(&build_acknowledgement(
                 p,
                 ack.clone(),
-                proof.proof.encode_to_vec(),
-                height,
-                signer,
+                proven.own.proof.encode_to_vec(),
+                proven.height,
+                proven.signer,
             )))
         },
     )
@@ -403,6 +450,7 @@ async fn relay_timeouts(
     store: &Store,
     ledger: &Ledger,
     packets: &[Packet],
+    dst_closed: bool,
 ) -> Result<Vec<u64>, RelayError> {
     let ordered = path.ordering == Ordering::Ordered;
     let items = packets
@@ -417,30 +465,53 @@ async fn relay_timeouts(
             (p.sequence, paths::key(&key))
         })
         .collect();
+    // A closed destination end: MsgTimeoutOnClose, proving the end closed at the same height.
+    let closed_end =
+        dst_closed.then(|| paths::key(&paths::channel_end(&path.b.port, &path.b.channel)));
+    let what = if dst_closed {
+        "timeout_on_close"
+    } else {
+        "timeout"
+    };
     let landed = super::submit::prove_and_submit(
         dst,
         src,
         &path.a.client,
         store,
-        "timeout",
+        what,
         items,
-        |i, proof, height, signer| {
+        closed_end,
+        |i, proven| {
             let p = &packets[i];
             let next_recv = if ordered {
-                let bytes = proof.value.clone().unwrap_or_default();
+                let bytes = proven.own.value.clone().unwrap_or_default();
                 u64::from_be_bytes(bytes.try_into().unwrap_or([0; 8]))
-            } else if proof.value.is_some() {
+            } else if proven.own.value.is_some() {
                 return None; // received after all
             } else {
                 p.sequence
             };
-            Some(encode_any(&build_timeout(
-                p,
-                proof.proof.encode_to_vec(),
-                height,
-                next_recv,
-                signer,
-            )))
+            let proof = proven.own.proof.encode_to_vec();
+            Some(match proven.shared {
+                Some(closed) => {
+                    closed.value.as_ref()?;
+                    encode_any(&build_timeout_on_close(
+                        p,
+                        proof,
+                        closed.proof.encode_to_vec(),
+                        proven.height,
+                        next_recv,
+                        proven.signer,
+                    ))
+                }
+                None => encode_any(&build_timeout(
+                    p,
+                    proof,
+                    proven.height,
+                    next_recv,
+                    proven.signer,
+                )),
+            })
         },
     )
     .await?;

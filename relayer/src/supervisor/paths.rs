@@ -18,7 +18,7 @@ use crate::relay::worker::run_worker;
 use crate::relay::{ChannelEnd, Path};
 use crate::store::Store;
 
-/// Every OPEN channel on `host` whose connection runs over a client of `source`.
+/// Every OPEN (or CLOSED) channel on `host` whose connection runs over a client of `source`.
 pub async fn discover_paths(
     host: &ChainEndpoint,
     source: &ChainEndpoint,
@@ -41,7 +41,12 @@ pub async fn discover_paths(
     }
     let mut paths = Vec::new();
     for ch in host.grpc().channels().await? {
-        if HandshakeState::from_channel_state(ch.state) != HandshakeState::Open {
+        // Closed channels stay served: packets sent before the close still need their
+        // acknowledgements or a timeout on close.
+        if !matches!(
+            HandshakeState::from_channel_state(ch.state),
+            HandshakeState::Open | HandshakeState::Closed
+        ) {
             continue;
         }
         let Some(hop) = ch.connection_hops.first() else {

@@ -1,0 +1,58 @@
+//! What the applications made of relayed packets, read from the acknowledgements the relayer
+//! delivered: ICS-27 per-message results (logged and counted by message type), ICS-20 and
+//! other error acknowledgements (logged). Fee-wrapped acknowledgements are unwrapped first.
+
+use std::collections::HashSet;
+
+use stateset_channels::events::Packet;
+use stateset_packet_handlers::ack::Acknowledgement;
+use stateset_packet_handlers::ics27;
+use stateset_packet_handlers::ics29::{app_acknowledgement, IncentivizedAck};
+use tracing::{info, warn};
+
+use super::Path;
+
+/// Whether a port is an interchain-account controller port.
+pub fn is_ica_controller(port: &str) -> bool {
+    port.starts_with("icacontroller-")
+}
+
+/// Reports the acknowledgements among `acks` whose delivery landed (`landed`).
+pub fn report(path: &Path, labels: &[&str], acks: &[(u64, (Packet, Vec<u8>))], landed: &[u64]) {
+    let landed: HashSet<u64> = landed.iter().copied().collect();
+    let m = stateset_monitoring::global();
+    for (seq, (packet, ack)) in acks.iter().filter(|(s, _)| landed.contains(s)) {
+        let fee = IncentivizedAck::decode(ack).ok();
+        let app_ack = app_acknowledgement(ack);
+        if is_ica_controller(packet.source_port.as_str()) {
+            match ics27::outcomes(&packet.data, &app_ack) {
+                Ok(outcomes) => {
+                    for o in outcomes {
+                        if o.result == "success" {
+                            info!(path = %path.name(), sequence = seq, msg_type = %o.msg_type,
+                                response = %o.detail, "ICA message executed on the host");
+                        } else {
+                            warn!(path = %path.name(), sequence = seq, msg_type = %o.msg_type,
+                                error = %o.detail, "ICA message failed on the host (error acknowledgement)");
+                        }
+                        let mut l = labels.to_vec();
+                        l.push(&o.msg_type);
+                        l.push(o.result);
+                        m.ica_messages.with_label_values(&l).inc();
+                    }
+                }
+                Err(e) => {
+                    warn!(path = %path.name(), sequence = seq, error = %e, "ICA packet or acknowledgement unreadable");
+                    m.malformed_events.with_label_values(&[labels[0]]).inc();
+                }
+            }
+        } else if let Ok(Acknowledgement::Error(e)) = Acknowledgement::decode(&app_ack) {
+            warn!(path = %path.name(), sequence = seq, port = %packet.source_port, error = %e,
+                "the destination application refused the packet (error acknowledgement)");
+        }
+        if let Some(fee) = fee.filter(|f| !f.forward_relayer_address.is_empty()) {
+            tracing::debug!(path = %path.name(), sequence = seq,
+                forward_relayer = %fee.forward_relayer_address, "incentivized acknowledgement");
+        }
+    }
+}
