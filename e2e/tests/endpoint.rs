@@ -227,20 +227,20 @@ async fn txs_land_while_the_cli_uses_the_same_key() {
 
     // The simd CLI sends with the relayer's key as fast as it can, in the background.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let cli = {
         let stop = stop.clone();
+        let accepted = accepted.clone();
         let chain_cli = chain.cli_handle();
         std::thread::spawn(move || {
-            let mut accepted = 0u32;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 if chain_cli
                     .bank_send(accounts::RELAYER.name, accounts::USER2.address, "1stake")
                     .is_ok()
                 {
-                    accepted += 1;
+                    accepted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             }
-            accepted
         })
     };
 
@@ -266,8 +266,23 @@ async fn txs_land_while_the_cli_uses_the_same_key() {
     for t in tasks {
         landed.extend(t.await.unwrap());
     }
+    // How many CLI txs passed CheckTx while the endpoint's were in flight.
+    let cli_accepted = accepted.load(std::sync::atomic::Ordering::Relaxed);
+    // Under load the CLI's txs may all have lost the race for their sequences; keep it
+    // sending (with a deadline) until one of them is included too.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while grpc
+        .account(accounts::RELAYER.address)
+        .await
+        .unwrap()
+        .sequence
+        <= 15
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let cli_accepted = cli.join().unwrap();
+    cli.join().unwrap();
 
     assert_eq!(landed.len(), 15);
     let mut sequences: Vec<u64> = landed.iter().map(|(_, s)| *s).collect();

@@ -38,11 +38,15 @@ fn fee_versions_wrap_and_unwrap_as_ibc_go_writes_them() {
 
 #[test]
 fn incentivized_acks_decode_and_reencode_byte_for_byte() {
-    // As ibc-go v8's fee middleware writes it around an ICS-20 success ack.
-    let bytes = br#"{"app_acknowledgement":"eyJyZXN1bHQiOiJBUT09In0=","forward_relayer_address":"cosmos1payee","underlying_app_success":true}"#;
+    // Captured from ibc-go v8.8 simd (e2e `fees`): the fee middleware's ack around an
+    // ICS-20 success ack, naming the relayer's counterparty payee.
+    let bytes = br#"{"app_acknowledgement":"eyJyZXN1bHQiOiJBUT09In0=","forward_relayer_address":"cosmos1334zx8uq9vggqdjaqdtyt4vgwdk2aah0anv9hm","underlying_app_success":true}"#;
     let ack = IncentivizedAck::decode(bytes).expect("decodes");
     assert_eq!(ack.app_acknowledgement, br#"{"result":"AQ=="}"#);
-    assert_eq!(ack.forward_relayer_address, "cosmos1payee");
+    assert_eq!(
+        ack.forward_relayer_address,
+        "cosmos1334zx8uq9vggqdjaqdtyt4vgwdk2aah0anv9hm"
+    );
     assert!(ack.underlying_app_success);
     assert_eq!(ack.encode(), bytes.to_vec());
     assert_eq!(app_acknowledgement(bytes), br#"{"result":"AQ=="}"#.to_vec());

@@ -49,6 +49,16 @@ pub struct TransferArgs {
     /// Memo of each transfer.
     #[arg(long, default_value = "")]
     memo: String,
+    /// ICS-29: escrow this recv fee with each transfer, e.g. `100stake` (fee-enabled
+    /// channels; a MsgPayPacketFee goes in front of each MsgTransfer).
+    #[arg(long)]
+    recv_fee: Vec<stateset_packet_handlers::ics29::Coin>,
+    /// ICS-29: escrow this ack fee with each transfer.
+    #[arg(long)]
+    ack_fee: Vec<stateset_packet_handlers::ics29::Coin>,
+    /// ICS-29: escrow this timeout fee with each transfer.
+    #[arg(long)]
+    timeout_fee: Vec<stateset_packet_handlers::ics29::Coin>,
     /// The key that signs (default: the chain's `key_name`).
     #[arg(long)]
     key_name: Option<String>,
@@ -136,11 +146,31 @@ pub async fn run(config: &Config, args: TransferArgs) -> anyhow::Result<()> {
         timeout_timestamp,
         memo: args.memo.clone(),
     });
+    // With fees, each transfer is preceded by the MsgPayPacketFee for its (next) sequence.
+    let mut each = Vec::new();
+    if !(args.recv_fee.is_empty() && args.ack_fee.is_empty() && args.timeout_fee.is_empty()) {
+        use ibc_proto::ibc::applications::fee::v1::{Fee, MsgPayPacketFee};
+        let coins =
+            |c: &[stateset_packet_handlers::ics29::Coin]| c.iter().map(|c| c.to_proto()).collect();
+        each.push(encode_any(&MsgPayPacketFee {
+            fee: Some(Fee {
+                recv_fee: coins(&args.recv_fee),
+                ack_fee: coins(&args.ack_fee),
+                timeout_fee: coins(&args.timeout_fee),
+            }),
+            source_port_id: args.port.clone(),
+            source_channel_id: args.channel.clone(),
+            signer: sender.clone(),
+            relayers: Vec::new(),
+        }));
+    }
+    each.push(msg);
     let mut sent = 0;
     let mut txs = Vec::new();
     while sent < args.count {
         let n = args.per_tx.max(1).min(args.count - sent);
-        let tx = src.send_msgs(vec![msg.clone(); n], "").await?;
+        let msgs: Vec<_> = (0..n).flat_map(|_| each.iter().cloned()).collect();
+        let tx = src.send_msgs(msgs, "").await?;
         if !args.json {
             println!(
                 "{}: {n} transfer(s) in tx {} at height {}",
