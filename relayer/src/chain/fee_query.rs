@@ -1,11 +1,9 @@
-//! gRPC queries of the ICS-29 fee module: the fees escrowed for the packets of a channel and
-//! the payees relayers registered.
+//! gRPC queries of the ICS-29 fee module: the fees escrowed for the packets of a channel.
 
 use std::collections::HashMap;
 
 use ibc_proto::ibc::applications::fee::v1::{
-    query_client::QueryClient as FeeQuery, QueryCounterpartyPayeeRequest,
-    QueryFeeEnabledChannelRequest, QueryIncentivizedPacketsForChannelRequest, QueryPayeeRequest,
+    query_client::QueryClient as FeeQuery, QueryIncentivizedPacketsForChannelRequest,
 };
 use stateset_packet_handlers::ics29::EscrowedFees;
 
@@ -13,8 +11,8 @@ use crate::chain::error::ChainError;
 use crate::chain::grpc::{page_request, GrpcClient};
 use crate::chain::retry::{with_retry, RetryPolicy};
 
-/// Whether a fee-module answer means "nothing there" (no fee module, channel not fee-enabled,
-/// nothing registered) rather than a failure.
+/// Whether a fee-module answer means "nothing there" (no fee module, channel not
+/// fee-enabled) rather than a failure.
 fn is_absent(e: &ChainError) -> bool {
     matches!(
         e,
@@ -64,100 +62,6 @@ impl GrpcClient {
                 })
                 .collect()),
             Err(e) if is_absent(&e) => Ok(HashMap::new()),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Whether `port_id/channel_id` is fee-enabled on this chain.
-    pub async fn fee_enabled(&self, port_id: &str, channel_id: &str) -> Result<bool, ChainError> {
-        let name = "fee.FeeEnabledChannel";
-        let msg = QueryFeeEnabledChannelRequest {
-            port_id: port_id.to_string(),
-            channel_id: channel_id.to_string(),
-        };
-        let r = with_retry(
-            RetryPolicy::QUERY,
-            self.chain_id(),
-            "grpc",
-            name,
-            || async {
-                FeeQuery::new(self.transport())
-                    .fee_enabled_channel(msg.clone())
-                    .await
-                    .map(tonic::Response::into_inner)
-                    .map_err(self.status_error(name))
-            },
-        )
-        .await;
-        match r {
-            Ok(r) => Ok(r.fee_enabled),
-            Err(e) if is_absent(&e) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The payee `relayer` registered on this chain for `channel_id` (acknowledgement and
-    /// timeout fees), if any.
-    pub async fn payee(
-        &self,
-        channel_id: &str,
-        relayer: &str,
-    ) -> Result<Option<String>, ChainError> {
-        let name = "fee.Payee";
-        let msg = QueryPayeeRequest {
-            channel_id: channel_id.to_string(),
-            relayer: relayer.to_string(),
-        };
-        let r = with_retry(
-            RetryPolicy::QUERY,
-            self.chain_id(),
-            "grpc",
-            name,
-            || async {
-                FeeQuery::new(self.transport())
-                    .payee(msg.clone())
-                    .await
-                    .map(tonic::Response::into_inner)
-                    .map_err(self.status_error(name))
-            },
-        )
-        .await;
-        match r {
-            Ok(r) => Ok(Some(r.payee_address).filter(|p| !p.is_empty())),
-            Err(e) if is_absent(&e) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The counterparty payee `relayer` registered on this chain for `channel_id` (the
-    /// address on the other chain that receives recv fees), if any.
-    pub async fn counterparty_payee(
-        &self,
-        channel_id: &str,
-        relayer: &str,
-    ) -> Result<Option<String>, ChainError> {
-        let name = "fee.CounterpartyPayee";
-        let msg = QueryCounterpartyPayeeRequest {
-            channel_id: channel_id.to_string(),
-            relayer: relayer.to_string(),
-        };
-        let r = with_retry(
-            RetryPolicy::QUERY,
-            self.chain_id(),
-            "grpc",
-            name,
-            || async {
-                FeeQuery::new(self.transport())
-                    .counterparty_payee(msg.clone())
-                    .await
-                    .map(tonic::Response::into_inner)
-                    .map_err(self.status_error(name))
-            },
-        )
-        .await;
-        match r {
-            Ok(r) => Ok(Some(r.counterparty_payee).filter(|p| !p.is_empty())),
-            Err(e) if is_absent(&e) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use stateset_channels::events::Packet;
 use stateset_packet_handlers::ack::Acknowledgement;
 use stateset_packet_handlers::ics27;
-use stateset_packet_handlers::ics29::{app_acknowledgement, IncentivizedAck};
+use stateset_packet_handlers::ics29::IncentivizedAck;
 use tracing::{info, warn};
 
 use super::Path;
@@ -22,8 +22,11 @@ pub fn report(path: &Path, labels: &[&str], acks: &[(u64, (Packet, Vec<u8>))], l
     let landed: HashSet<u64> = landed.iter().copied().collect();
     let m = stateset_monitoring::global();
     for (seq, (packet, ack)) in acks.iter().filter(|(s, _)| landed.contains(s)) {
+        // Fee-wrapped acks carry the application's ack inside.
         let fee = IncentivizedAck::decode(ack).ok();
-        let app_ack = app_acknowledgement(ack);
+        let app_ack = fee
+            .as_ref()
+            .map_or_else(|| ack.clone(), |f| f.app_acknowledgement.clone());
         if is_ica_controller(packet.source_port.as_str()) {
             match ics27::outcomes(&packet.data, &app_ack) {
                 Ok(outcomes) => {
