@@ -187,13 +187,16 @@ impl From<Height> for ProtoHeight {
     }
 }
 
-/// The revision number of a chain id as ibc-go parses it: `name-N` with N a number without
-/// a leading zero gives N; any other chain id gives 0.
+/// The revision number of a chain id as ibc-go parses it (`ParseChainID`, the regex
+/// `^.*[^\n-]-{1}[1-9][0-9]*$`): `name-N` with a non-empty name that has no newline and
+/// does not end in `-`, and N a u64 without a leading zero, gives N; any other chain id
+/// gives 0.
 pub fn parse_revision_number(chain_id: &str) -> u64 {
     match chain_id.rsplit_once('-') {
         Some((name, n))
             if !name.is_empty()
                 && !name.ends_with('-')
+                && !name.contains('\n')
                 && !n.is_empty()
                 && !n.starts_with('0')
                 && n.bytes().all(|b| b.is_ascii_digit()) =>
@@ -302,5 +305,11 @@ mod tests {
         assert_eq!(parse_revision_number("a--1"), 0);
         assert_eq!(parse_revision_number("-1"), 0);
         assert_eq!(parse_revision_number("chain-x1"), 0);
+        // Go's `.` and `[^\n-]` match no newline; `$` is the end of the text.
+        assert_eq!(parse_revision_number("a\nb-1"), 0);
+        assert_eq!(parse_revision_number("ab\n-1"), 0);
+        assert_eq!(parse_revision_number("ab-1\n"), 0);
+        assert_eq!(parse_revision_number("ab-18446744073709551615"), u64::MAX);
+        assert_eq!(parse_revision_number("ab-18446744073709551616"), 0);
     }
 }

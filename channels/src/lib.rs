@@ -11,6 +11,15 @@
 //! The relayer crate does the reading, proving and sending.
 
 #![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod channel;
 pub mod connection;

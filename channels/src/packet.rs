@@ -168,18 +168,20 @@ pub fn build_timeout_on_close(
 
 /// Splits items of the given encoded sizes into batches of at most `max_msgs` items and
 /// `max_bytes` bytes (an item larger than `max_bytes` goes alone). Returns index ranges.
+/// Byte sums saturate at `usize::MAX` (which is over any `max_bytes` that matters).
 pub fn batches(sizes: &[usize], max_msgs: usize, max_bytes: usize) -> Vec<std::ops::Range<usize>> {
     let max_msgs = max_msgs.max(1);
     let mut out = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
+    let (mut start, mut bytes) = (0, 0usize);
     for (i, &size) in sizes.iter().enumerate() {
-        let count = i - start;
-        if count > 0 && (count >= max_msgs || bytes + size > max_bytes) {
+        // `start <= i` always: it only ever takes a past value of `i`.
+        let count = i.saturating_sub(start);
+        if count > 0 && (count >= max_msgs || bytes.saturating_add(size) > max_bytes) {
             out.push(start..i);
             start = i;
             bytes = 0;
         }
-        bytes += size;
+        bytes = bytes.saturating_add(size);
     }
     if start < sizes.len() {
         out.push(start..sizes.len());

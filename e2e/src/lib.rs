@@ -38,12 +38,16 @@ pub mod accounts;
 pub mod bench;
 pub mod chain;
 mod error;
+pub mod fork;
 pub mod ibc;
 pub mod ports;
+pub mod probe;
 mod process;
+pub mod proxy;
 pub mod relayer;
 mod rpc;
 pub mod simd;
+pub mod stranger;
 
 pub use chain::{start_chains, start_many, ChainCli, ChainSpec, TestChain, TxResult};
 pub use error::{Error, LogTail, Result};

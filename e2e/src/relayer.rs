@@ -122,6 +122,20 @@ impl RelayerHome {
         std::fs::write(&self.config, text).expect("config written");
     }
 
+    /// Sets `key = value` (a TOML value literal, e.g. `12000` or `"10s"`) in the
+    /// `[[chains]]` entry of `chain_id`, e.g. `set_chain_option(b, "max_tx_size", "12000")`.
+    /// Takes effect when the daemon (re)starts and for every later command.
+    pub fn set_chain_option(&self, chain_id: &str, key: &str, value: &str) {
+        let text = std::fs::read_to_string(&self.config).expect("config read");
+        let id_line = format!("id = \"{chain_id}\"\n");
+        assert!(
+            text.contains(&id_line),
+            "chain {chain_id} not in the config"
+        );
+        let text = text.replacen(&id_line, &format!("{id_line}{key} = {value}\n"), 1);
+        std::fs::write(&self.config, text).expect("config written");
+    }
+
     /// The config file.
     pub fn config(&self) -> &Path {
         &self.config
@@ -169,6 +183,53 @@ impl RelayerHome {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs a relayer command to completion, killing it (and panicking with what it
+    /// printed) if it has not exited within `timeout`.
+    pub fn run_with_timeout<I, S>(&self, args: I, timeout: Duration) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        use std::io::Read;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("relayer runs");
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                pipe.read_to_end(&mut bytes).ok();
+                bytes
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().expect("piped")));
+        let stderr = drain(Box::new(child.stderr.take().expect("piped")));
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                child.kill().ok();
+                child.wait().ok();
+                panic!(
+                    "relayer command did not exit within {timeout:?}:\nstdout: {}\nstderr: {}",
+                    String::from_utf8_lossy(&stdout.join().unwrap_or_default()),
+                    String::from_utf8_lossy(&stderr.join().unwrap_or_default())
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Output {
+            status,
+            stdout: stdout.join().expect("stdout read"),
+            stderr: stderr.join().expect("stderr read"),
+        }
     }
 
     /// Runs `args` and kills it (SIGKILL) as soon as a stdout line satisfies `kill_after`.
@@ -245,10 +306,10 @@ impl RelayerHome {
 
     /// Starts the daemon (`start`), its log in this home.
     pub fn start_daemon(&self) -> Daemon {
-        let log_path = self.dir.path().join(format!(
-            "daemon-{}.log",
-            Instant::now().elapsed().as_nanos()
-        ));
+        // A new file per start, so a restarted daemon's log does not truncate the last.
+        static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log_path = self.dir.path().join(format!("daemon-{n}.log"));
         let log = std::fs::File::create(&log_path).expect("log file");
         let child = self
             .command(["start"])

@@ -2,6 +2,7 @@
 //! `_total` on counters, `_seconds` on durations, labels chain / counterparty / channel /
 //! port where they apply. One [`Metrics`] per process, shared by every task.
 
+use crate::health::HealthMetrics;
 use prometheus::{
     exponential_buckets, Encoder, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec,
     IntGaugeVec, Opts, Registry, TextEncoder,
@@ -69,9 +70,32 @@ pub struct Metrics {
     pub store_size_bytes: IntGaugeVec,
     /// Store write latency.
     pub store_write_seconds: HistogramVec,
+    /// Supervised tasks that ended by a panic or an error and were restarted (task).
+    pub task_restarts: IntCounterVec,
+    /// 1 while a task has restarted at least 3 times within 5 minutes, else 0 (task).
+    pub tasks_crash_looping: IntGaugeVec,
+    /// Packets set aside because their message kept failing (channel end labels).
+    pub packets_quarantined: IntGaugeVec,
+    /// 1 while the stored scan height is above the chain's latest height (a chain that
+    /// was reset), else 0 (chain).
+    pub scanner_ahead_of_chain: IntGaugeVec,
+    /// Blocks the node no longer serves (pruned), handed to clearing (chain).
+    pub blocks_unavailable: IntCounterVec,
+    /// Refresh, handshake or discovery work that failed and was backed off (chain, kind).
+    pub work_failures: IntCounterVec,
+    /// Clients of a configured chain that the relayer does not serve because another
+    /// party created them (chain = host, counterparty).
+    pub clients_ignored: IntGaugeVec,
+    /// Misbehaviour evidence the relayer submitted (chain = host, client).
+    pub misbehaviour_submitted: IntCounterVec,
 }
 
-fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+pub(crate) fn counter(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> IntCounterVec {
     let c = IntCounterVec::new(Opts::new(name, help).namespace(NS), labels).expect("valid metric");
     registry
         .register(Box::new(c.clone()))
@@ -79,7 +103,7 @@ fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntC
     c
 }
 
-fn gauge(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+pub(crate) fn gauge(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
     let g = IntGaugeVec::new(Opts::new(name, help).namespace(NS), labels).expect("valid metric");
     registry
         .register(Box::new(g.clone()))
@@ -125,7 +149,16 @@ impl Metrics {
         let latency = exponential_buckets(0.25, 2.0, 12).expect("buckets");
         let rpc = exponential_buckets(0.001, 2.5, 12).expect("buckets");
         let store = exponential_buckets(0.00005, 3.0, 10).expect("buckets");
+        let health = HealthMetrics::new(&r);
         Metrics {
+            task_restarts: health.task_restarts,
+            tasks_crash_looping: health.tasks_crash_looping,
+            packets_quarantined: health.packets_quarantined,
+            scanner_ahead_of_chain: health.scanner_ahead_of_chain,
+            blocks_unavailable: health.blocks_unavailable,
+            work_failures: health.work_failures,
+            clients_ignored: health.clients_ignored,
+            misbehaviour_submitted: health.misbehaviour_submitted,
             packets_seen: counter(
                 &r,
                 "packets_seen_total",
@@ -312,10 +345,12 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn encode(&self) -> String {
         let mut buf = Vec::new();
-        TextEncoder::new()
-            .encode(&self.registry.gather(), &mut buf)
-            .expect("text encoding cannot fail");
-        String::from_utf8(buf).expect("utf-8")
+        // Encoding into a Vec fails only on a malformed family, which registration rules
+        // out; whatever was written is still served.
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buf) {
+            buf.extend_from_slice(format!("# encoding error: {e}\n").as_bytes());
+        }
+        String::from_utf8_lossy(&buf).into_owned()
     }
 }
 
@@ -365,6 +400,47 @@ mod tests {
             if kind == "counter" {
                 assert!(name.ends_with("_total"), "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn health_metrics_are_registered_with_their_names_and_labels() {
+        let m = Metrics::new();
+        let end = ["a-1", "b-1", "transfer", "channel-0"];
+        m.task_restarts.with_label_values(&["scanner:a-1"]).inc();
+        m.tasks_crash_looping
+            .with_label_values(&["scanner:a-1"])
+            .set(1);
+        m.packets_quarantined.with_label_values(&end).set(2);
+        m.scanner_ahead_of_chain.with_label_values(&["a-1"]).set(1);
+        m.blocks_unavailable.with_label_values(&["a-1"]).inc_by(5);
+        m.work_failures.with_label_values(&["a-1", "refresh"]).inc();
+        m.clients_ignored.with_label_values(&["a-1", "b-1"]).set(4);
+        let text = m.encode();
+        for (name, kind) in [
+            ("stateset_relayer_task_restarts_total", "counter"),
+            ("stateset_relayer_tasks_crash_looping", "gauge"),
+            ("stateset_relayer_packets_quarantined", "gauge"),
+            ("stateset_relayer_scanner_ahead_of_chain", "gauge"),
+            ("stateset_relayer_blocks_unavailable_total", "counter"),
+            ("stateset_relayer_work_failures_total", "counter"),
+            ("stateset_relayer_clients_ignored", "gauge"),
+        ] {
+            assert!(
+                text.contains(&format!("# TYPE {name} {kind}\n")),
+                "{name}\n{text}"
+            );
+        }
+        for series in [
+            "stateset_relayer_task_restarts_total{task=\"scanner:a-1\"} 1",
+            "stateset_relayer_tasks_crash_looping{task=\"scanner:a-1\"} 1",
+            "stateset_relayer_packets_quarantined{chain=\"a-1\",channel=\"channel-0\",counterparty=\"b-1\",port=\"transfer\"} 2",
+            "stateset_relayer_scanner_ahead_of_chain{chain=\"a-1\"} 1",
+            "stateset_relayer_blocks_unavailable_total{chain=\"a-1\"} 5",
+            "stateset_relayer_work_failures_total{chain=\"a-1\",kind=\"refresh\"} 1",
+            "stateset_relayer_clients_ignored{chain=\"a-1\",counterparty=\"b-1\"} 4",
+        ] {
+            assert!(text.contains(series), "{series}\n{text}");
         }
     }
 }

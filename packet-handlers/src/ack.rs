@@ -27,6 +27,8 @@ struct Envelope {
     error: Option<String>,
 }
 
+impl crate::json::InfallibleJson for Envelope {}
+
 impl Acknowledgement {
     /// Decodes the JSON envelope.
     pub fn decode(bytes: &[u8]) -> Result<Self, AckError> {
@@ -53,7 +55,7 @@ impl Acknowledgement {
                 error: Some(s.clone()),
             },
         };
-        serde_json::to_vec(&e).expect("serializes")
+        crate::json::to_vec(&e)
     }
 
     /// Whether the application succeeded.

@@ -23,6 +23,8 @@ pub struct FungibleTokenPacketData {
     pub sender: String,
 }
 
+impl crate::json::InfallibleJson for FungibleTokenPacketData {}
+
 /// Why ICS-20 packet data is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Ics20Error {
@@ -66,7 +68,7 @@ impl FungibleTokenPacketData {
 
     /// The bytes ibc-go would write (sorted keys, compact).
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("serializes")
+        crate::json::to_vec(self)
     }
 }
 
@@ -80,17 +82,28 @@ pub struct DenomTrace {
 }
 
 impl DenomTrace {
-    /// Parses `port/channel/…/base` (the base denom may itself contain `/`).
+    /// Parses `port/channel/…/base` as ibc-go v8's `ParseDenomTrace` does: from the start,
+    /// each `port/channel` pair whose channel is a valid channel id
+    /// ([`is_valid_channel_id`]) is a hop, as long as the denom has more than two
+    /// `/`-separated parts; the rest is the base denom (which may contain `/`, and is
+    /// empty when the hops use up every part, e.g. `transfer/channel-1/transfer/channel-2`).
+    /// The port is not checked, as in ibc-go.
     pub fn parse(full: &str) -> Self {
         let parts: Vec<&str> = full.split('/').collect();
-        let mut hops = 0;
-        // Each hop is `port/channel-N`; the rest (at least one part) is the base denom.
-        while parts.len() >= hops + 3 && parts[hops + 1].starts_with("channel-") {
-            hops += 2;
+        let mut path: Vec<&str> = Vec::new();
+        let mut rest = parts.as_slice();
+        if parts.len() > 2 {
+            while let [port, channel, tail @ ..] = rest {
+                if !is_valid_channel_id(channel) {
+                    break;
+                }
+                path.extend([*port, *channel]);
+                rest = tail;
+            }
         }
         DenomTrace {
-            path: parts[..hops].join("/"),
-            base_denom: parts[hops..].join("/"),
+            path: path.join("/"),
+            base_denom: rest.join("/"),
         }
     }
 
@@ -114,6 +127,18 @@ impl DenomTrace {
             hex::encode_upper(Sha256::digest(self.full_path().as_bytes()))
         )
     }
+}
+
+/// Whether `id` is a channel id ibc-go generates, as its `channeltypes.IsValidChannelID`
+/// decides: `channel-{N}` with N of 1 to 20 ASCII digits (`^channel-[0-9]{1,20}$`) that
+/// parses as a u64 (leading zeros allowed). Such an id always passes ICS-24's
+/// `ChannelIdentifierValidator` too (9 to 28 characters, all allowed ones).
+pub fn is_valid_channel_id(id: &str) -> bool {
+    id.strip_prefix("channel-").is_some_and(|n| {
+        (1..=20).contains(&n.len())
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && n.parse::<u64>().is_ok()
+    })
 }
 
 /// The denom a packet's tokens have on the destination: the prefix `src_port/src_channel/`

@@ -53,6 +53,8 @@ struct PacketDataJson {
     kind: String,
 }
 
+impl crate::json::InfallibleJson for PacketDataJson {}
+
 impl InterchainAccountPacketData {
     /// A packet executing `messages` on the host.
     pub fn execute(messages: Vec<Any>, memo: &str) -> Self {
@@ -79,12 +81,11 @@ impl InterchainAccountPacketData {
 
     /// The bytes ibc-go writes.
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(&PacketDataJson {
+        crate::json::to_vec(&PacketDataJson {
             data: base64::engine::general_purpose::STANDARD.encode(&self.data),
             memo: self.memo.clone(),
             kind: self.kind.clone(),
         })
-        .expect("serializes")
     }
 
     /// The messages of the CosmosTx.
@@ -121,6 +122,8 @@ pub struct Metadata {
     pub tx_type: String,
 }
 
+impl crate::json::InfallibleJson for Metadata {}
+
 impl Metadata {
     /// The metadata a controller proposes for a new channel.
     pub fn new(controller_connection_id: &str, host_connection_id: &str) -> Self {
@@ -143,7 +146,7 @@ impl Metadata {
 
     /// The version string ibc-go writes (proto field order, every field).
     pub fn encode(&self) -> String {
-        serde_json::to_string(self).expect("serializes")
+        crate::json::to_string(self)
     }
 }
 

@@ -33,6 +33,8 @@ pub struct FeeVersion {
     pub app_version: String,
 }
 
+impl crate::json::InfallibleJson for FeeVersion {}
+
 impl FeeVersion {
     /// The fee-wrapped version of `app_version`.
     pub fn wrap(app_version: &str) -> Self {
@@ -51,7 +53,7 @@ impl FeeVersion {
 
     /// The version string ibc-go writes.
     pub fn encode(&self) -> String {
-        serde_json::to_string(self).expect("serializes")
+        crate::json::to_string(self)
     }
 }
 
@@ -79,6 +81,8 @@ struct IncentivizedAckJson {
     underlying_app_success: bool,
 }
 
+impl crate::json::InfallibleJson for IncentivizedAckJson {}
+
 impl IncentivizedAck {
     /// Decodes the JSON ibc-go writes (all fields present, bytes in base64).
     pub fn decode(bytes: &[u8]) -> Result<Self, Ics29Error> {
@@ -96,13 +100,12 @@ impl IncentivizedAck {
 
     /// The bytes ibc-go writes.
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(&IncentivizedAckJson {
+        crate::json::to_vec(&IncentivizedAckJson {
             app_acknowledgement: base64::engine::general_purpose::STANDARD
                 .encode(&self.app_acknowledgement),
             forward_relayer_address: self.forward_relayer_address.clone(),
             underlying_app_success: self.underlying_app_success,
         })
-        .expect("serializes")
     }
 }
 
@@ -126,7 +129,9 @@ impl FromStr for Coin {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        let (amount, denom) = s.split_at(split);
+        let Some((amount, denom)) = s.split_at_checked(split) else {
+            return Err(Ics29Error::Coin(s.to_string()));
+        };
         let valid_denom = denom.len() >= 2
             && denom.starts_with(|c: char| c.is_ascii_alphabetic())
             && denom
@@ -188,23 +193,34 @@ impl EscrowedFees {
         out
     }
 
-    /// What a relayer earns by relaying the packet and its acknowledgement, by denom.
+    /// What a relayer earns by relaying the packet and its acknowledgement, by denom
+    /// (saturating at `u128::MAX`, like every sum here).
     pub fn relay_reward(&self) -> BTreeMap<String, u128> {
         let mut total = self.recv.clone();
         for (denom, amount) in &self.ack {
-            *total.entry(denom.clone()).or_default() += amount;
+            add_amount(&mut total, denom, *amount);
         }
         total
     }
 }
 
+/// Adds the coins the fee module reports to `into`.
 fn add(into: &mut BTreeMap<String, u128>, coins: &[ibc_proto::cosmos::base::v1beta1::Coin]) {
     for c in coins {
-        // The fee module only escrows valid coins; anything else counts as nothing.
+        // The fee module only escrows valid coins; anything else (including an amount
+        // beyond u128) counts as nothing.
         if let Ok(amount) = c.amount.parse::<u128>() {
-            *into.entry(c.denom.clone()).or_default() += amount;
+            add_amount(into, &c.denom, amount);
         }
     }
+}
+
+/// Adds `amount` of `denom`, saturating: a sum beyond `u128::MAX` (only possible from a
+/// hostile chain) stays at `u128::MAX`, which still compares correctly against any
+/// minimum a [`MinFees`] can hold.
+fn add_amount(into: &mut BTreeMap<String, u128>, denom: &str, amount: u128) {
+    let total = into.entry(denom.to_string()).or_default();
+    *total = total.saturating_add(amount);
 }
 
 /// The minimum-fee policy: a packet is relayed only when the recv and ack fees escrowed for

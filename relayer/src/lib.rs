@@ -3,6 +3,18 @@
 //!
 //! This is the only crate of the workspace that talks to a network. The IBC decisions
 //! live in `stateset-channels` and `stateset-packet-handlers`, which are sans-IO.
+//!
+//! No panic may be reachable from chain data, node answers or config: outside tests,
+//! `unwrap`, `expect`, `panic!` and unchecked indexing are denied.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod chain;
 pub mod cli;

@@ -291,13 +291,24 @@ impl<'a> Attrs<'a> {
     }
 }
 
-/// Decodes lower- or upper-case hex.
+/// Decodes lower- or upper-case hex (`None` for an odd length or a non-hex character).
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let pairs = s.as_bytes().chunks_exact(2);
+    if !pairs.remainder().is_empty() {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+    pairs
+        .map(|pair| match pair {
+            [hi, lo] => Some(nibble(*hi)? << 4 | nibble(*lo)?),
+            _ => None,
+        })
         .collect()
+}
+
+/// The value of one hex digit.
+fn nibble(digit: u8) -> Option<u8> {
+    // A hex digit's value is below 16, so it fits a u8.
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|v| u8::try_from(v).ok())
 }

@@ -98,6 +98,7 @@ pub(crate) fn init_home(binary: &Path, home: &Path, spec: &ChainSpec, ports: &Po
 /// again with new ports when a port turned out to be taken.
 pub(crate) fn write_config(home: &Path, spec: &ChainSpec, ports: &Ports) -> Result<()> {
     let config = home.join("config");
+    let extra = spec.config_toml_values()?;
     edit_toml(&config.join("config.toml"), |t| {
         set(
             t,
@@ -124,6 +125,10 @@ pub(crate) fn write_config(home: &Path, spec: &ChainSpec, ports: &Ports) -> Resu
         set(t, &["consensus", "timeout_propose"], "1s".into());
         set(t, &["tx_index", "indexer"], "kv".into());
         set(t, &["instrumentation", "prometheus"], false.into());
+        for (path, value) in extra {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            set(t, &path, value);
+        }
     })?;
     edit_toml(&config.join("app.toml"), |t| {
         set(t, &["minimum-gas-prices"], MIN_GAS_PRICE.into());

@@ -29,6 +29,10 @@ pub struct ChainSpec {
     pub simd_version: String,
     /// How long [`TestChain::start`] and [`TestChain::restart`] wait for blocks.
     pub startup_timeout: Duration,
+    /// Extra CometBFT `config.toml` settings, applied after the harness's own: a dotted
+    /// key (e.g. `mempool.max_tx_bytes`) and a TOML value literal (e.g. `16384`,
+    /// `"10s"`). Empty by default.
+    pub config_toml: Vec<(String, String)>,
 }
 
 impl ChainSpec {
@@ -43,6 +47,7 @@ impl ChainSpec {
             home: None,
             simd_version: simd::DEFAULT_VERSION.to_string(),
             startup_timeout: Duration::from_secs(60),
+            config_toml: Vec::new(),
         }
     }
 
@@ -88,6 +93,31 @@ impl ChainSpec {
         self
     }
 
+    /// Adds a CometBFT `config.toml` setting ([`ChainSpec::config_toml`]), e.g.
+    /// `.with_config_toml("mempool.max_tx_bytes", "16384")`.
+    pub fn with_config_toml(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config_toml.push((key.into(), value.into()));
+        self
+    }
+
+    /// The [`ChainSpec::config_toml`] settings parsed: key path and value.
+    pub(crate) fn config_toml_values(&self) -> Result<Vec<(Vec<String>, toml::Value)>> {
+        self.config_toml
+            .iter()
+            .map(|(key, literal)| {
+                let path: Vec<String> = key.split('.').map(str::to_string).collect();
+                if path.iter().any(String::is_empty) {
+                    return Err(Error::Spec(format!("config.toml key {key:?}")));
+                }
+                let table: toml::Table = format!("v = {literal}").parse().map_err(|e| {
+                    Error::Spec(format!("config.toml value {literal:?} for {key}: {e}"))
+                })?;
+                let value = table.get("v").cloned().expect("parsed `v = ...`");
+                Ok((path, value))
+            })
+            .collect()
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         let id_ok = !self.chain_id.is_empty()
             && self
@@ -102,6 +132,27 @@ impl ChainSpec {
                 "block_time must be > 0 and voting_period >= 2s".into(),
             ));
         }
-        Ok(())
+        self.config_toml_values().map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_toml_settings_parse_to_paths_and_values() {
+        let spec = ChainSpec::new("x-1")
+            .with_config_toml("mempool.max_tx_bytes", "16384")
+            .with_config_toml("consensus.timeout_commit", "\"1s\"");
+        let values = spec.config_toml_values().unwrap();
+        assert_eq!(values[0].0, ["mempool", "max_tx_bytes"]);
+        assert_eq!(values[0].1.as_integer(), Some(16384));
+        assert_eq!(values[1].1.as_str(), Some("1s"));
+        assert!(spec.validate().is_ok());
+        let bad_value = ChainSpec::new("x-1").with_config_toml("mempool.max_tx_bytes", "16 KiB");
+        assert!(bad_value.validate().is_err());
+        let bad_key = ChainSpec::new("x-1").with_config_toml("mempool..size", "1");
+        assert!(bad_key.validate().is_err());
     }
 }

@@ -132,3 +132,140 @@ fn acknowledgements_decode_both_ways() {
     assert_eq!(decoded.encode(), err.to_vec());
     assert!(decode_ack(b"{}").is_err());
 }
+
+/// ibc-go v8.8 `TestParseDenomTrace`, case for case: (denom, path, base denom).
+const IBC_GO_PARSE_CASES: &[(&str, &str, &str)] = &[
+    ("", "", ""),
+    ("uatom", "", "uatom"),
+    ("uatom/", "", "uatom/"),
+    ("gamm/pool/1", "", "gamm/pool/1"),
+    ("gamm//pool//1", "", "gamm//pool//1"),
+    ("transfer/channel-1/uatom", "transfer/channel-1", "uatom"),
+    (
+        "customtransfer/channel-1/uatom",
+        "customtransfer/channel-1",
+        "uatom",
+    ),
+    ("transfer/channel-1/uatom/", "transfer/channel-1", "uatom/"),
+    (
+        "transfer/channel-1/erc20/0x85bcBCd7e79Ec36f4fBBDc54F90C643d921151AA",
+        "transfer/channel-1",
+        "erc20/0x85bcBCd7e79Ec36f4fBBDc54F90C643d921151AA",
+    ),
+    (
+        "transfer/channel-1/gamm/pool/1",
+        "transfer/channel-1",
+        "gamm/pool/1",
+    ),
+    (
+        "transfer/channel-1/gamm//pool//1",
+        "transfer/channel-1",
+        "gamm//pool//1",
+    ),
+    (
+        "transfer/channel-1/transfer/channel-2/uatom",
+        "transfer/channel-1/transfer/channel-2",
+        "uatom",
+    ),
+    (
+        "customtransfer/channel-1/alternativetransfer/channel-2/uatom",
+        "customtransfer/channel-1/alternativetransfer/channel-2",
+        "uatom",
+    ),
+    ("transfer/uatom", "", "transfer/uatom"),
+    ("transfer//uatom", "", "transfer//uatom"),
+    ("channel-1/transfer/uatom", "", "channel-1/transfer/uatom"),
+    ("uatom/transfer", "", "uatom/transfer"),
+    ("transfer/channel-1", "", "transfer/channel-1"),
+    ("transfer/channel-1/", "transfer/channel-1", ""),
+    (
+        "transfer/channel-1/transfer",
+        "transfer/channel-1",
+        "transfer",
+    ),
+    (
+        "transfer/channel-1/transfer/channel-2",
+        "transfer/channel-1/transfer/channel-2",
+        "",
+    ),
+    ("transfer/channelToA/uatom", "", "transfer/channelToA/uatom"),
+];
+
+#[test]
+fn denom_traces_parse_as_ibc_go_parses_them() {
+    for (denom, path, base) in IBC_GO_PARSE_CASES {
+        let trace = DenomTrace::parse(denom);
+        assert_eq!(
+            (trace.path.as_str(), trace.base_denom.as_str()),
+            (*path, *base),
+            "{denom}"
+        );
+    }
+}
+
+#[test]
+fn only_ibc_go_channel_ids_make_a_hop() {
+    // A hop is `port/channel-{N}`, N of 1..=20 ASCII digits that fits a u64.
+    for channel in [
+        "channel-0",
+        "channel-007",
+        "channel-18446744073709551615",
+        "channel-00000000000000000001",
+    ] {
+        assert!(is_valid_channel_id(channel), "{channel}");
+        let trace = DenomTrace::parse(&format!("transfer/{channel}/uatom"));
+        assert_eq!(trace.path, format!("transfer/{channel}"));
+        assert_eq!(trace.base_denom, "uatom");
+    }
+    for channel in [
+        "channel-",
+        "channel-x",
+        "channel-1a",
+        "channel--1",
+        "channel-+1",
+        "channel- 1",
+        "channel-1 ",
+        "channel-1\n",
+        "channel-18446744073709551616",
+        "channel-000000000000000000001",
+        "channel-١",
+        "Channel-1",
+        "channel-1-2",
+        "xchannel-1",
+        "channelToA",
+        "",
+    ] {
+        assert!(!is_valid_channel_id(channel), "{channel:?}");
+        let denom = format!("transfer/{channel}/uatom");
+        let trace = DenomTrace::parse(&denom);
+        assert_eq!(trace.path, "", "{channel:?}");
+        assert_eq!(trace.base_denom, denom);
+    }
+    // A hop after an invalid one is part of the base denom.
+    let trace = DenomTrace::parse("transfer/channel-1/transfer/channel-x/transfer/channel-2/u");
+    assert_eq!(trace.path, "transfer/channel-1");
+    assert_eq!(trace.base_denom, "transfer/channel-x/transfer/channel-2/u");
+}
+
+#[test]
+fn traces_that_use_up_every_part_keep_ibc_go_full_paths_and_hashes() {
+    // ibc-go `TestDenomTrace_IBCDenom`.
+    let trace = DenomTrace::parse("transfer/channel-1/uatom");
+    assert_eq!(
+        trace.ibc_denom(),
+        "ibc/C4CFF46FD6DE35CA4CF4CE031E643C8FDC9BA4B99AE598E9B0ED98FE3A2319F9"
+    );
+    // An empty base denom keeps the trailing separator, as ibc-go's GetFullDenomPath.
+    let empty_base = DenomTrace::parse("transfer/channel-1/");
+    assert_eq!(empty_base.full_path(), "transfer/channel-1/");
+    // A received denom that unwinds to `port/channel` only is a native denom there.
+    let home = received_denom(
+        "transfer/channel-7/transfer/channel-1",
+        ("transfer", "channel-7"),
+        ("transfer", "channel-0"),
+    );
+    assert_eq!(
+        (home.path.as_str(), home.base_denom.as_str()),
+        ("", "transfer/channel-1")
+    );
+}

@@ -21,10 +21,30 @@ use ibc_proto::cosmos::tx::v1beta1::{service_client::ServiceClient as TxService,
 use tonic::transport::{Channel, Endpoint};
 
 use crate::chain::error::ChainError;
+use crate::chain::paging::{all_pages, Page};
 use crate::chain::retry::{with_retry, RetryPolicy};
 
 /// gRPC metadata key that selects the height a query is answered at.
 pub const HEIGHT_HEADER: &str = "x-cosmos-block-height";
+
+/// The largest response the relayer decodes (tonic's default is 4 MiB): one answer
+/// (a page, a client state, a block's worth of data) may legitimately be larger.
+pub const MAX_DECODING_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
+
+/// The largest request the relayer sends: below the Cosmos SDK's default receive limit
+/// (10 MB), far above any request it builds (sequence lists are sent in chunks).
+pub const MAX_ENCODING_MESSAGE_SIZE: usize = 8 * 1024 * 1024;
+
+/// A tonic-generated client of `$service` on `$grpc`'s channel, with the message size
+/// limits above.
+macro_rules! grpc_client {
+    ($service:ident, $grpc:expr) => {
+        $service::new($grpc.transport())
+            .max_decoding_message_size($crate::chain::grpc::MAX_DECODING_MESSAGE_SIZE)
+            .max_encoding_message_size($crate::chain::grpc::MAX_ENCODING_MESSAGE_SIZE)
+    };
+}
+pub(crate) use grpc_client;
 
 /// A gRPC connection to one chain's node. Cheap to clone: the channel is shared.
 #[derive(Clone, Debug)]
@@ -99,7 +119,7 @@ impl GrpcClient {
             "grpc",
             "auth.AccountInfo",
             || async {
-                AuthQuery::new(self.transport())
+                grpc_client!(AuthQuery, self)
                     .account_info(req.clone())
                     .await
                     .map_err(self.status_error("auth.AccountInfo"))
@@ -136,7 +156,7 @@ impl GrpcClient {
             "grpc",
             "bank.Balance",
             || async {
-                BankQuery::new(self.transport())
+                grpc_client!(BankQuery, self)
                     .balance(req.clone())
                     .await
                     .map_err(self.status_error("bank.Balance"))
@@ -149,34 +169,38 @@ impl GrpcClient {
         }
     }
 
-    /// Every balance of `address` (first 1,000 denoms).
+    /// Every balance of `address`, read page by page ([`all_pages`]).
     pub async fn all_balances(&self, address: &str) -> Result<Vec<Coin>, ChainError> {
-        let req = QueryAllBalancesRequest {
-            address: address.to_string(),
-            pagination: Some(page_request(1000)),
-            resolve_denom: false,
-        };
-        let resp = with_retry(
-            RetryPolicy::QUERY,
-            &self.chain_id,
-            "grpc",
-            "bank.AllBalances",
-            || async {
-                BankQuery::new(self.transport())
-                    .all_balances(req.clone())
-                    .await
-                    .map_err(self.status_error("bank.AllBalances"))
-            },
-        )
-        .await?;
-        Ok(resp.into_inner().balances)
+        let name = "bank.AllBalances";
+        all_pages(&self.chain_id, name, |page| {
+            let req = QueryAllBalancesRequest {
+                address: address.to_string(),
+                pagination: Some(page),
+                resolve_denom: false,
+            };
+            async move {
+                let resp = with_retry(RetryPolicy::QUERY, &self.chain_id, "grpc", name, || {
+                    let req = req.clone();
+                    async move {
+                        grpc_client!(BankQuery, self)
+                            .all_balances(req)
+                            .await
+                            .map_err(self.status_error(name))
+                    }
+                })
+                .await?
+                .into_inner();
+                Ok(Page::new(resp.balances, resp.pagination))
+            }
+        })
+        .await
     }
 
     /// Simulates a signed tx and returns the gas it used.
     pub async fn simulate(&self, tx_bytes: Vec<u8>) -> Result<u64, ChainError> {
         #[allow(deprecated)]
         let req = SimulateRequest { tx: None, tx_bytes };
-        let resp = TxService::new(self.transport())
+        let resp = grpc_client!(TxService, self)
             .simulate(req)
             .await
             .map_err(self.status_error("tx.Simulate"))?;
@@ -196,7 +220,7 @@ impl GrpcClient {
             "grpc",
             "tendermint.GetNodeInfo",
             || async {
-                NodeService::new(self.transport())
+                grpc_client!(NodeService, self)
                     .get_node_info(GetNodeInfoRequest {})
                     .await
                     .map(tonic::Response::into_inner)
@@ -214,7 +238,7 @@ impl GrpcClient {
             "grpc",
             "staking.Params",
             || async {
-                StakingQuery::new(self.transport())
+                grpc_client!(StakingQuery, self)
                     .params(QueryParamsRequest {})
                     .await
                     .map_err(self.status_error("staking.Params"))
@@ -238,7 +262,8 @@ impl GrpcClient {
     }
 }
 
-/// A page request for `limit` items from the start, with the total counted.
+/// A page request for the first `limit` items (no offset, no total count). List queries
+/// walk every page with [`crate::chain::paging::all_pages`] instead of asking for one.
 pub fn page_request(limit: u64) -> ibc_proto::cosmos::base::query::v1beta1::PageRequest {
     ibc_proto::cosmos::base::query::v1beta1::PageRequest {
         key: Vec::new(),

@@ -2,13 +2,19 @@
 //!
 //! Every query can be pinned to a height (the `x-cosmos-block-height` header), so that
 //! what the relayer decides from comes from one consistent state.
+//!
+//! List queries read every page ([`all_pages`], key-based, bounded), and queries that
+//! carry a list of sequences send it in chunks ([`in_chunks`]): a chain with thousands of
+//! clients or channels, or a channel with a long backlog, is read in full.
+
+use std::sync::OnceLock;
 
 use ibc_proto::google::protobuf::Any;
 use ibc_proto::ibc::core::channel::v1::{
-    query_client::QueryClient as ChannelQuery, Channel, IdentifiedChannel, QueryChannelRequest,
-    QueryChannelsRequest, QueryConnectionChannelsRequest, QueryNextSequenceReceiveRequest,
-    QueryPacketAcknowledgementsRequest, QueryPacketCommitmentsRequest, QueryUnreceivedAcksRequest,
-    QueryUnreceivedPacketsRequest,
+    query_client::QueryClient as ChannelQuery, Channel, IdentifiedChannel, PacketState,
+    QueryChannelRequest, QueryChannelsRequest, QueryConnectionChannelsRequest,
+    QueryNextSequenceReceiveRequest, QueryPacketAcknowledgementsRequest,
+    QueryPacketCommitmentsRequest, QueryUnreceivedAcksRequest, QueryUnreceivedPacketsRequest,
 };
 use ibc_proto::ibc::core::client::v1::{
     query_client::QueryClient as ClientQuery, IdentifiedClientState, QueryClientStateRequest,
@@ -21,11 +27,9 @@ use ibc_proto::ibc::core::connection::v1::{
 use tendermint::block::Height;
 
 use crate::chain::error::ChainError;
-use crate::chain::grpc::{page_request, GrpcClient, HEIGHT_HEADER};
+use crate::chain::grpc::{grpc_client, GrpcClient, HEIGHT_HEADER};
+use crate::chain::paging::{all_pages, in_chunks, Page};
 use crate::chain::retry::{with_retry, RetryPolicy};
-
-/// Page size for list queries.
-const PAGE: u64 = 1000;
 
 /// Builds a request, pinned to `height` when given.
 fn request<T>(msg: T, height: Option<Height>) -> tonic::Request<T> {
@@ -43,12 +47,31 @@ fn request<T>(msg: T, height: Option<Height>) -> tonic::Request<T> {
 pub struct PacketSequences {
     /// Sequences, ascending.
     pub sequences: Vec<u64>,
-    /// The height the chain answered at.
+    /// The height the chain answered (the first page of) the query at; a list of many
+    /// pages is read page by page, so later pages may come from later heights.
     pub height: u64,
 }
 
+impl PacketSequences {
+    /// The sorted sequences of `states`, read at `height` (0 when unknown).
+    fn new(states: &[PacketState], height: &OnceLock<u64>) -> Self {
+        let mut sequences: Vec<u64> = states.iter().map(|c| c.sequence).collect();
+        sequences.sort_unstable();
+        Self {
+            sequences,
+            height: height.get().copied().unwrap_or(0),
+        }
+    }
+}
+
+/// Records the height of the first answer of a multi-page query.
+fn record_height(first: &OnceLock<u64>, height: Option<ibc_proto::ibc::core::client::v1::Height>) {
+    // Only the first page's height is kept: later `set`s fail on purpose.
+    let _ = first.set(height.map_or(0, |h| h.revision_height));
+}
+
 macro_rules! query {
-    ($self:ident, $client:ident, $method:ident, $name:literal, $msg:expr, $height:expr) => {{
+    ($self:ident, $client:ident, $method:ident, $name:expr, $msg:expr, $height:expr) => {{
         let msg = $msg;
         with_retry(
             RetryPolicy::QUERY,
@@ -56,7 +79,7 @@ macro_rules! query {
             "grpc",
             $name,
             || async {
-                $client::new($self.transport())
+                grpc_client!($client, $self)
                     .$method(request(msg.clone(), $height))
                     .await
                     .map(tonic::Response::into_inner)
@@ -100,20 +123,17 @@ impl GrpcClient {
         }
     }
 
-    /// Every client on the chain.
+    /// Every client on the chain (all pages).
     pub async fn client_states(&self) -> Result<Vec<IdentifiedClientState>, ChainError> {
-        let msg = QueryClientStatesRequest {
-            pagination: Some(page_request(PAGE)),
-        };
-        Ok(query!(
-            self,
-            ClientQuery,
-            client_states,
-            "client.ClientStates",
-            msg,
-            None
-        )?
-        .client_states)
+        let name = "client.ClientStates";
+        all_pages(self.chain_id(), name, |page| async move {
+            let msg = QueryClientStatesRequest {
+                pagination: Some(page),
+            };
+            let r = query!(self, ClientQuery, client_states, name, msg, None)?;
+            Ok(Page::new(r.client_states, r.pagination))
+        })
+        .await
     }
 
     /// The consensus state that `client_id` stores for the counterparty's `consensus_height`.
@@ -164,20 +184,17 @@ impl GrpcClient {
         }
     }
 
-    /// Every connection on the chain.
+    /// Every connection on the chain (all pages).
     pub async fn connections(&self) -> Result<Vec<IdentifiedConnection>, ChainError> {
-        let msg = QueryConnectionsRequest {
-            pagination: Some(page_request(PAGE)),
-        };
-        Ok(query!(
-            self,
-            ConnectionQuery,
-            connections,
-            "connection.Connections",
-            msg,
-            None
-        )?
-        .connections)
+        let name = "connection.Connections";
+        all_pages(self.chain_id(), name, |page| async move {
+            let msg = QueryConnectionsRequest {
+                pagination: Some(page),
+            };
+            let r = query!(self, ConnectionQuery, connections, name, msg, None)?;
+            Ok(Page::new(r.connections, r.pagination))
+        })
+        .await
     }
 
     /// The connection ids built on `client_id`.
@@ -215,136 +232,145 @@ impl GrpcClient {
         }
     }
 
-    /// Every channel on the chain.
+    /// Every channel on the chain (all pages).
     pub async fn channels(&self) -> Result<Vec<IdentifiedChannel>, ChainError> {
-        let msg = QueryChannelsRequest {
-            pagination: Some(page_request(PAGE)),
-        };
-        Ok(query!(self, ChannelQuery, channels, "channel.Channels", msg, None)?.channels)
+        let name = "channel.Channels";
+        all_pages(self.chain_id(), name, |page| async move {
+            let msg = QueryChannelsRequest {
+                pagination: Some(page),
+            };
+            let r = query!(self, ChannelQuery, channels, name, msg, None)?;
+            Ok(Page::new(r.channels, r.pagination))
+        })
+        .await
     }
 
-    /// The channels built on `connection_id`.
+    /// The channels built on `connection_id` (all pages).
     pub async fn connection_channels(
         &self,
         connection_id: &str,
     ) -> Result<Vec<IdentifiedChannel>, ChainError> {
-        let msg = QueryConnectionChannelsRequest {
-            connection: connection_id.to_string(),
-            pagination: Some(page_request(PAGE)),
-        };
-        Ok(query!(
-            self,
-            ChannelQuery,
-            connection_channels,
-            "channel.ConnectionChannels",
-            msg,
-            None
-        )?
-        .channels)
+        let name = "channel.ConnectionChannels";
+        all_pages(self.chain_id(), name, |page| async move {
+            let msg = QueryConnectionChannelsRequest {
+                connection: connection_id.to_string(),
+                pagination: Some(page),
+            };
+            let r = query!(self, ChannelQuery, connection_channels, name, msg, None)?;
+            Ok(Page::new(r.channels, r.pagination))
+        })
+        .await
     }
 
-    /// Sequences of packets sent on `port_id/channel_id` whose commitments are still stored.
+    /// Sequences of packets sent on `port_id/channel_id` whose commitments are still
+    /// stored (all pages).
     pub async fn packet_commitments(
         &self,
         port_id: &str,
         channel_id: &str,
     ) -> Result<PacketSequences, ChainError> {
-        let msg = QueryPacketCommitmentsRequest {
-            port_id: port_id.to_string(),
-            channel_id: channel_id.to_string(),
-            pagination: Some(page_request(u64::MAX >> 1)),
-        };
-        let r = query!(
-            self,
-            ChannelQuery,
-            packet_commitments,
-            "channel.PacketCommitments",
-            msg,
-            None
-        )?;
-        let mut sequences: Vec<u64> = r.commitments.iter().map(|c| c.sequence).collect();
-        sequences.sort_unstable();
-        Ok(PacketSequences {
-            sequences,
-            height: r.height.map_or(0, |h| h.revision_height),
+        let name = "channel.PacketCommitments";
+        let height = OnceLock::new();
+        let first = &height;
+        let states = all_pages(self.chain_id(), name, |page| async move {
+            let msg = QueryPacketCommitmentsRequest {
+                port_id: port_id.to_string(),
+                channel_id: channel_id.to_string(),
+                pagination: Some(page),
+            };
+            let r = query!(self, ChannelQuery, packet_commitments, name, msg, None)?;
+            record_height(first, r.height);
+            Ok(Page::new(r.commitments, r.pagination))
         })
+        .await?;
+        Ok(PacketSequences::new(&states, &height))
     }
 
     /// Sequences of acknowledgements written on `port_id/channel_id`, filtered to
-    /// `sequences` when given.
+    /// `sequences` when given (sent in chunks; every page of each).
     pub async fn packet_acknowledgements(
         &self,
         port_id: &str,
         channel_id: &str,
         sequences: &[u64],
     ) -> Result<PacketSequences, ChainError> {
-        let msg = QueryPacketAcknowledgementsRequest {
-            port_id: port_id.to_string(),
-            channel_id: channel_id.to_string(),
-            pagination: Some(page_request(u64::MAX >> 1)),
-            packet_commitment_sequences: sequences.to_vec(),
+        let height = OnceLock::new();
+        let states = if sequences.is_empty() {
+            // No filter: every acknowledgement on the channel.
+            self.ack_states(port_id, channel_id, Vec::new(), &height)
+                .await?
+        } else {
+            in_chunks(sequences, |chunk| {
+                self.ack_states(port_id, channel_id, chunk, &height)
+            })
+            .await?
         };
-        let r = query!(
-            self,
-            ChannelQuery,
-            packet_acknowledgements,
-            "channel.PacketAcknowledgements",
-            msg,
-            None
-        )?;
-        let mut sequences: Vec<u64> = r.acknowledgements.iter().map(|c| c.sequence).collect();
-        sequences.sort_unstable();
-        Ok(PacketSequences {
-            sequences,
-            height: r.height.map_or(0, |h| h.revision_height),
-        })
+        Ok(PacketSequences::new(&states, &height))
     }
 
-    /// Of `sequences` sent to this chain's `port_id/channel_id`, those not received yet.
+    /// Every page of `PacketAcknowledgements` for one `filter` (empty: no filter).
+    async fn ack_states(
+        &self,
+        port_id: &str,
+        channel_id: &str,
+        filter: Vec<u64>,
+        height: &OnceLock<u64>,
+    ) -> Result<Vec<PacketState>, ChainError> {
+        let name = "channel.PacketAcknowledgements";
+        let filter = &filter;
+        all_pages(self.chain_id(), name, |page| async move {
+            let msg = QueryPacketAcknowledgementsRequest {
+                port_id: port_id.to_string(),
+                channel_id: channel_id.to_string(),
+                pagination: Some(page),
+                packet_commitment_sequences: filter.clone(),
+            };
+            let r = query!(self, ChannelQuery, packet_acknowledgements, name, msg, None)?;
+            record_height(height, r.height);
+            Ok(Page::new(r.acknowledgements, r.pagination))
+        })
+        .await
+    }
+
+    /// Of `sequences` sent to this chain's `port_id/channel_id`, those not received yet,
+    /// in the order asked (the list is sent in chunks).
     pub async fn unreceived_packets(
         &self,
         port_id: &str,
         channel_id: &str,
         sequences: &[u64],
     ) -> Result<Vec<u64>, ChainError> {
-        let msg = QueryUnreceivedPacketsRequest {
-            port_id: port_id.to_string(),
-            channel_id: channel_id.to_string(),
-            packet_commitment_sequences: sequences.to_vec(),
-        };
-        Ok(query!(
-            self,
-            ChannelQuery,
-            unreceived_packets,
-            "channel.UnreceivedPackets",
-            msg,
-            None
-        )?
-        .sequences)
+        let name = "channel.UnreceivedPackets";
+        in_chunks(sequences, |chunk| async move {
+            let msg = QueryUnreceivedPacketsRequest {
+                port_id: port_id.to_string(),
+                channel_id: channel_id.to_string(),
+                packet_commitment_sequences: chunk,
+            };
+            Ok(query!(self, ChannelQuery, unreceived_packets, name, msg, None)?.sequences)
+        })
+        .await
     }
 
     /// Of `sequences` sent from this chain's `port_id/channel_id`, those whose
-    /// acknowledgement has not been relayed back yet (their commitments remain).
+    /// acknowledgement has not been relayed back yet (their commitments remain), in the
+    /// order asked (the list is sent in chunks).
     pub async fn unreceived_acks(
         &self,
         port_id: &str,
         channel_id: &str,
         sequences: &[u64],
     ) -> Result<Vec<u64>, ChainError> {
-        let msg = QueryUnreceivedAcksRequest {
-            port_id: port_id.to_string(),
-            channel_id: channel_id.to_string(),
-            packet_ack_sequences: sequences.to_vec(),
-        };
-        Ok(query!(
-            self,
-            ChannelQuery,
-            unreceived_acks,
-            "channel.UnreceivedAcks",
-            msg,
-            None
-        )?
-        .sequences)
+        let name = "channel.UnreceivedAcks";
+        in_chunks(sequences, |chunk| async move {
+            let msg = QueryUnreceivedAcksRequest {
+                port_id: port_id.to_string(),
+                channel_id: channel_id.to_string(),
+                packet_ack_sequences: chunk,
+            };
+            Ok(query!(self, ChannelQuery, unreceived_acks, name, msg, None)?.sequences)
+        })
+        .await
     }
 
     /// The next sequence an ordered channel end expects to receive.

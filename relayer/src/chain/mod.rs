@@ -11,6 +11,7 @@ pub mod events;
 pub mod fee_query;
 pub mod grpc;
 pub mod ibc_query;
+pub mod paging;
 pub mod proof;
 pub mod retry;
 pub mod rpc;
@@ -64,6 +65,7 @@ impl ChainEndpoint {
         let chain = config.id.to_string();
         let rpc = RpcClient::connect(&chain, &config.rpc_addr, config.rpc_timeout).await?;
         let grpc = GrpcClient::new(&chain, &config.grpc_addr, config.rpc_timeout)?;
+        check_grpc_chain(&grpc, &chain, &config.grpc_addr).await?;
         let submitter = match keys {
             Some(ring) => {
                 let stored =
@@ -72,7 +74,13 @@ impl ChainEndpoint {
                             chain: chain.clone(),
                             source,
                         })?;
-                let address = stored.key.address(&config.account_prefix);
+                let address = stored
+                    .key
+                    .try_address(&config.account_prefix)
+                    .map_err(|source| ChainError::Key {
+                        chain: chain.clone(),
+                        source,
+                    })?;
                 Some(Arc::new(TxSubmitter::new(
                     config.clone(),
                     stored.key,
@@ -140,7 +148,8 @@ impl ChainEndpoint {
             None => {
                 // (CometBFT refuses proofs at height 1.)
                 let latest = self.rpc.latest_height().await?;
-                Height::try_from(latest.value().saturating_sub(1).max(2)).expect("height fits")
+                // Below the latest height, so a valid height too.
+                Height::try_from(latest.value().saturating_sub(1).max(2)).unwrap_or(latest)
             }
         };
         // A node can report a height a moment before its app answers proofs at it
@@ -176,7 +185,12 @@ impl ChainEndpoint {
             })
         })?;
         let merkle = proof::merkle_proof_from_ops(&ops).map_err(proof_err)?;
-        let proof_height = height.increment();
+        let proof_height =
+            crate::client::light_block::next_height(height).ok_or_else(|| ChainError::Decode {
+                chain: self.id().to_string(),
+                method: "abci_query",
+                detail: format!("height {height} has no successor to prove at"),
+            })?;
         let header = self.wait_for_header(proof_height).await?;
         let value = (!answer.value.is_empty()).then_some(answer.value);
         proof::verify_merkle_proof(
@@ -226,4 +240,24 @@ impl ChainEndpoint {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// The gRPC endpoint must serve the chain the config names (a mix-up of ports between two
+/// chains would otherwise send one chain's proofs and accounts to the other).
+async fn check_grpc_chain(grpc: &GrpcClient, chain: &str, addr: &str) -> Result<(), ChainError> {
+    let info = grpc.node_info().await?;
+    let network = info
+        .default_node_info
+        .map(|n| n.network)
+        .unwrap_or_default();
+    if network != chain {
+        return Err(ChainError::Decode {
+            chain: chain.to_string(),
+            method: "GetNodeInfo",
+            detail: format!(
+                "the gRPC endpoint {addr} serves chain `{network}`, not `{chain}`; fix grpc_addr or id in the config"
+            ),
+        });
+    }
+    Ok(())
 }

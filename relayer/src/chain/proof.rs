@@ -77,33 +77,33 @@ pub fn verify_merkle_proof(
     key: &[u8],
     value: Option<&[u8]>,
 ) -> Result<(), ProofError> {
-    if proof.proofs.len() != specs.len() {
+    let ([store_proof, root_proof], [store_spec, root_spec]) = (proof.proofs.as_slice(), specs)
+    else {
         return Err(ProofError::Malformed(format!(
-            "{} proofs for {} specs",
+            "{} proofs for {} specs (two of each expected: substore and multistore)",
             proof.proofs.len(),
             specs.len()
         )));
-    }
+    };
     let invalid = |step: &str| ProofError::Invalid {
         key: hex::encode(key),
         root: hex::encode(app_hash),
         step: step.to_string(),
     };
-    let (store_proof, root_proof) = (&proof.proofs[0], &proof.proofs[1]);
     // The root the substore proof computes; the multistore proof must commit to it.
     let subroot =
         subroot_of(store_proof).ok_or_else(|| invalid("substore proof computes no root"))?;
     let ok = match value {
         Some(v) => ics23::verify_membership::<HostFunctionsManager>(
             store_proof,
-            &specs[0],
+            store_spec,
             &subroot,
             key,
             v,
         ),
         None => ics23::verify_non_membership::<HostFunctionsManager>(
             store_proof,
-            &specs[0],
+            store_spec,
             &subroot,
             key,
         ),
@@ -118,7 +118,7 @@ pub fn verify_merkle_proof(
     let app_hash = app_hash.to_vec();
     if !ics23::verify_membership::<HostFunctionsManager>(
         root_proof,
-        &specs[1],
+        root_spec,
         &app_hash,
         store_prefix.as_bytes(),
         &subroot,

@@ -257,8 +257,10 @@ impl CreateCommand {
                 let blocks = (a_end.value() - a_start.value()).max(b_end.value() - b_start.value());
                 if args.json {
                     let mut v = serde_json::to_value(&ids)?;
-                    v["seconds"] = seconds.into();
-                    v["blocks"] = blocks.into();
+                    if let Some(obj) = v.as_object_mut() {
+                        obj.insert("seconds".into(), seconds.into());
+                        obj.insert("blocks".into(), blocks.into());
+                    }
                     print_json(&v);
                 } else {
                     println!(

@@ -112,7 +112,7 @@ impl FeeCommand {
                 payee,
             } => {
                 let endpoint = connect(config, &chain, true).await?;
-                let relayer = endpoint.signer_address().expect("key loaded").to_string();
+                let relayer = crate::client::ops::signer(&endpoint)?;
                 let msg = MsgRegisterPayee {
                     port_id: port,
                     channel_id: channel.clone(),
@@ -132,7 +132,7 @@ impl FeeCommand {
                 counterparty_payee,
             } => {
                 let endpoint = connect(config, &chain, true).await?;
-                let relayer = endpoint.signer_address().expect("key loaded").to_string();
+                let relayer = crate::client::ops::signer(&endpoint)?;
                 let msg = MsgRegisterCounterpartyPayee {
                     port_id: port,
                     channel_id: channel.clone(),
@@ -160,7 +160,7 @@ impl FeeCommand {
                     None => chain_config(config, &chain)?.key_name.clone(),
                 };
                 let endpoint = connect_as(config, &chain, &key).await?;
-                let payer = endpoint.signer_address().expect("key loaded").to_string();
+                let payer = crate::client::ops::signer(&endpoint)?;
                 let msg = MsgPayPacketFeeAsync {
                     packet_id: Some(PacketId {
                         port_id: port.clone(),

@@ -130,7 +130,7 @@ impl IcaCommand {
                 let version =
                     stateset_packet_handlers::ics27::Metadata::new(&connection, &host_connection)
                         .encode();
-                let owner = chain.signer_address().expect("key loaded").to_string();
+                let owner = crate::client::ops::signer(&chain)?;
                 let msg = MsgRegisterInterchainAccount {
                     owner: owner.clone(),
                     connection_id: connection.clone(),
@@ -151,7 +151,7 @@ impl IcaCommand {
                 json,
             } => {
                 let chain = connect(config, &controller_chain, false).await?;
-                let response = QueryClient::new(chain.grpc().transport())
+                let response = crate::chain::grpc::grpc_client!(QueryClient, chain.grpc())
                     .interchain_account(QueryInterchainAccountRequest {
                         owner: owner.clone(),
                         connection_id: connection,
@@ -192,7 +192,7 @@ impl IcaCommand {
                     .map(message_from_json)
                     .collect::<anyhow::Result<Vec<_>>>()?;
                 let chain = connect_as(config, &controller_chain, &owner_key).await?;
-                let owner = chain.signer_address().expect("key loaded").to_string();
+                let owner = crate::client::ops::signer(&chain)?;
                 let msg = MsgSendTx {
                     owner,
                     connection_id: connection,

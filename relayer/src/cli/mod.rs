@@ -1,5 +1,6 @@
 //! The command line: `config`, `keys`, `create`, `update`, `query` and `start`.
 
+mod clear;
 mod client;
 mod create;
 mod fee;
@@ -87,6 +88,9 @@ pub enum Command {
     /// Transactions (ICS-20 transfers).
     #[command(subcommand)]
     Tx(TxCommand),
+    /// Relay what is pending on a channel now.
+    #[command(subcommand)]
+    Clear(clear::ClearCommand),
 }
 
 /// `tx` subcommands.
@@ -122,6 +126,7 @@ impl Cli {
             Command::Update(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Ica(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::Fee(cmd) => cmd.run(&Config::load(&self.config)?).await,
+            Command::Clear(cmd) => cmd.run(&Config::load(&self.config)?).await,
             Command::HealthCheck { json } => {
                 health::health_check(&Config::load(&self.config)?, json).await
             }

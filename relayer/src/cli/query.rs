@@ -228,7 +228,7 @@ async fn denom_trace(config: &Config, chain: &str, denom: &str, json: bool) -> a
     };
     let endpoint = connect(config, chain, false).await?;
     let hash = denom.strip_prefix("ibc/").unwrap_or(denom).to_string();
-    let trace = QueryClient::new(endpoint.grpc().transport())
+    let trace = crate::chain::grpc::grpc_client!(QueryClient, endpoint.grpc())
         .denom_trace(QueryDenomTraceRequest { hash: hash.clone() })
         .await
         .map_err(|s| anyhow::anyhow!("{chain}: no denom trace for {denom}: {}", s.message()))?

@@ -110,7 +110,7 @@ pub async fn run(config: &Config, args: TransferArgs) -> anyhow::Result<()> {
         None => chain_config(config, &args.src_chain)?.key_name.clone(),
     };
     let src = super::connect_as(config, &args.src_chain, &key).await?;
-    let sender = src.signer_address().expect("key loaded").to_string();
+    let sender = crate::client::ops::signer(&src)?;
     let timeout_height = match args.timeout_height_offset {
         Some(offset) => {
             let mut h = destination_height(config, &src, &args.port, &args.channel).await?;

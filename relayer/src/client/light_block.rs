@@ -22,10 +22,15 @@ pub trait LightBlockSource: Send + Sync {
 impl LightBlockSource for RpcClient {
     async fn light_block(&self, height: TmHeight) -> Result<LightBlock, ChainError> {
         // Three RPC calls: the commit, this height's validators and the next height's.
+        let next = next_height(height).ok_or_else(|| ChainError::Decode {
+            chain: self.chain_id().to_string(),
+            method: "light_block",
+            detail: format!("height {height} has no successor"),
+        })?;
         let (signed_header, validators, next_validators) = tokio::try_join!(
             self.signed_header(height),
             self.validators(height),
-            self.validators(height.increment()),
+            self.validators(next),
         )?;
         let proposer = signed_header.header.proposer_address;
         let validators = with_proposer(validators, Some(proposer));
@@ -37,6 +42,15 @@ impl LightBlockSource for RpcClient {
             PeerId::new([0; 20]),
         ))
     }
+}
+
+/// The height after `height`, or `None` at the largest height CometBFT allows (never a panic:
+/// heights come from chain data and clients anyone can create).
+pub fn next_height(height: TmHeight) -> Option<TmHeight> {
+    height
+        .value()
+        .checked_add(1)
+        .and_then(|h| TmHeight::try_from(h).ok())
 }
 
 /// A validator set with a proposer: the one at `proposer` when given and present, else the

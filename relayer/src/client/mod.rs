@@ -6,12 +6,17 @@
 //! - [`verify`]: skipping verification with bisection (tendermint-light-client-verifier);
 //! - [`msgs`]: MsgCreateClient and MsgUpdateClient;
 //! - [`ops`]: the operations on live chains (create, update, find, summarize);
-//! - [`refresh`]: the daemon's refresh task.
+//! - [`refresh`]: the daemon's refresh task;
+//! - [`scope`]: which clients the relayer serves (its own, and those the config lists);
+//! - [`misbehaviour`]: the watch for fork headers in served clients, and the evidence that
+//!   freezes them.
 
 pub mod light_block;
+pub mod misbehaviour;
 pub mod msgs;
 pub mod ops;
 pub mod refresh;
+pub mod scope;
 pub mod state;
 pub mod verify;
 
@@ -89,6 +94,18 @@ pub enum ClientError {
         height: u64,
         /// Which field differs.
         detail: String,
+    },
+    /// The client is already above the height an update was asked for.
+    #[error("{host}: client {client_id} is at height {client_height}, above the height {target} wanted; it is not updated")]
+    Ahead {
+        /// The host chain.
+        host: String,
+        /// The client id.
+        client_id: String,
+        /// The client's latest height.
+        client_height: u64,
+        /// The height wanted.
+        target: u64,
     },
     /// The trusting period is not below the unbonding period.
     #[error("trusting period {trusting:?} of a client of {chain} must be below its unbonding period {unbonding:?}")]

@@ -127,7 +127,10 @@ pub async fn create_client(
         });
     }
     let latest = source.rpc().latest_height().await?;
-    let header = source.rpc().signed_header(latest).await?.header;
+    // The header a client starts from is checked first: validator sets, commit, signatures.
+    let block = source.rpc().light_block(latest).await?;
+    super::verify::check_self_consistent(source.id(), &block)?;
+    let header = block.signed_header.header;
     let threshold = &source.config().trust_threshold;
     let params = ClientParams {
         trust_threshold: (threshold.numerator, threshold.denominator),
@@ -218,6 +221,15 @@ pub async fn update_msgs<S: LightBlockSource>(
         {
             return Ok(None);
         }
+        // A client already past the height wanted (another party updated it, or it claims a
+        // height the chain never reached): it cannot be taken back to `target` from its
+        // latest state. Say so instead of updating it somewhere else.
+        return Err(ClientError::Ahead {
+            host: host.id().to_string(),
+            client_id: client_id.to_string(),
+            client_height: latest,
+            target: h,
+        });
     }
     let trusted_height = TmHeight::try_from(latest).map_err(|e| ClientError::Decode {
         client_id: client_id.to_string(),
@@ -237,7 +249,10 @@ pub async fn update_msgs<S: LightBlockSource>(
         clock_drift: proto_duration(states.state.max_clock_drift.as_ref()).unwrap_or_default(),
         now,
     };
-    let target = target.max(trusted_height.increment());
+    let target = match super::light_block::next_height(trusted_height) {
+        Some(next) => target.max(next),
+        None => target,
+    };
     let headers =
         verify_to_target(source, source_chain_id, trusted.clone(), target, &options).await?;
     let signer = signer(host)?;
@@ -268,6 +283,18 @@ fn check_trusted(
     }
     if consensus.next_validators_hash != header.next_validators_hash.as_bytes() {
         return Err(mismatch("next validators hash"));
+    }
+    // The validator sets served with the header must be the ones it commits to: the
+    // verifier trusts `next_validators` as given.
+    if trusted.validators.hash() != header.validators_hash {
+        return Err(mismatch(
+            "validator set served does not hash to the header's",
+        ));
+    }
+    if trusted.next_validators.hash() != header.next_validators_hash {
+        return Err(mismatch(
+            "next validator set served does not hash to the header's",
+        ));
     }
     let time: tendermint_proto::google::protobuf::Timestamp = header.time.into();
     let stored = consensus.timestamp.unwrap_or_default();

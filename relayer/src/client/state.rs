@@ -134,7 +134,10 @@ impl ClientSummary {
     /// has passed since its latest consensus state (by the host chain's clock).
     pub fn refresh_due(&self, fraction: f64) -> bool {
         let elapsed = elapsed(self.latest_timestamp, self.host_time);
-        elapsed >= self.trusting_period.mul_f64(fraction)
+        // Never a panic: the trusting period comes from the chain, the fraction from the config.
+        let due = Duration::try_from_secs_f64(self.trusting_period.as_secs_f64() * fraction)
+            .unwrap_or(Duration::MAX);
+        elapsed >= due
     }
 }
 

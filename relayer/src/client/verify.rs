@@ -91,7 +91,14 @@ pub async fn verify_to_target<S: LightBlockSource>(
                         detail: format!("not enough trust for the adjacent header: {tally}"),
                     });
                 }
-                pending.push(TmHeight::try_from(mid).expect("height fits"));
+                // `mid` lies between two valid heights, so it is one too.
+                let mid = TmHeight::try_from(mid).map_err(|e| ClientError::Verification {
+                    chain: chain_id.to_string(),
+                    height: height.value(),
+                    trusted: low,
+                    detail: format!("bisection height {mid}: {e}"),
+                })?;
+                pending.push(mid);
             }
             Verdict::Invalid(detail) => {
                 return Err(ClientError::Verification {
@@ -104,6 +111,43 @@ pub async fn verify_to_target<S: LightBlockSource>(
         }
     }
     Ok(verified)
+}
+
+/// Checks a light block on its own (no trusted state): its validator sets hash to the
+/// header's, its commit is for this header, and more than 2/3 of the validators' power
+/// signed it with valid signatures. What a client is created from must pass this.
+pub fn check_self_consistent(chain_id: &str, block: &LightBlock) -> Result<(), ClientError> {
+    let verifier = ProdVerifier::default();
+    let untrusted = block.as_untrusted_state();
+    let height = block.height().value();
+    let fail = |detail: String| ClientError::Verification {
+        chain: chain_id.to_string(),
+        height,
+        trusted: 0,
+        detail,
+    };
+    if block.signed_header.header.chain_id.as_str() != chain_id {
+        return Err(fail(format!(
+            "the header is of chain {}",
+            block.signed_header.header.chain_id
+        )));
+    }
+    if block.signed_header.commit.block_id.hash != block.signed_header.header.hash() {
+        return Err(fail("the commit is for another block".into()));
+    }
+    for verdict in [
+        verifier.verify_validator_sets(&untrusted),
+        verifier.verify_commit(&untrusted),
+    ] {
+        match verdict {
+            Verdict::Success => {}
+            Verdict::NotEnoughTrust(tally) => {
+                return Err(fail(format!("not enough signatures: {tally}")))
+            }
+            Verdict::Invalid(detail) => return Err(fail(detail.to_string())),
+        }
+    }
+    Ok(())
 }
 
 /// A light block must be of the chain and height asked for.

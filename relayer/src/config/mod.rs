@@ -1,18 +1,35 @@
-//! The relayer's TOML configuration: `[global]`, `[store]`, `[telemetry]` and
-//! `[[chains]]`, familiar to Hermes operators. Every error names the file, the key and
-//! what is expected.
+//! The relayer's TOML configuration: `[global]`, `[store]`, `[telemetry]`, `[daemon]` and
+//! `[[chains]]` (with `[chains.packet_policy]` and `[chains.serve]`), familiar to Hermes
+//! operators. Every error names the file, the key path (e.g. `chains[1].gas_multiplier`),
+//! the expected form and an example; values that parse but make no sense (NaN, zero or
+//! huge durations, zero batch limits, bad bech32 prefixes, ...) are refused the same way
+//! (the bounds are in `validate.rs` and config.toml).
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod hints;
+mod policy;
+mod serve;
 mod types;
+mod validate;
+mod values;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub use types::{
-    ChainConfig, DaemonConfig, EventSourceConfig, GasPrice, GlobalConfig, PacketPolicy,
-    StoreConfig, TelemetryConfig, TrustThreshold,
-};
+pub use policy::{PacketPolicy, SequenceRange};
+pub use serve::ServeConfig;
+pub use types::{ChainConfig, DaemonConfig, GlobalConfig, StoreConfig, TelemetryConfig};
+pub use values::{EventSourceConfig, GasPrice, TrustThreshold};
 
 /// A configuration error: the file, the key, the problem and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +79,7 @@ pub struct Config {
     /// What the daemon does besides relaying packets.
     #[serde(default)]
     pub daemon: DaemonConfig,
-    /// The chains the relayer serves.
+    /// The chains the relayer serves (at least one, each id once).
     #[serde(default)]
     pub chains: Vec<ChainConfig>,
 }
@@ -86,85 +103,32 @@ impl Config {
     pub fn from_toml_str(text: &str, file: &str) -> Result<Config, ConfigError> {
         let de = toml::Deserializer::new(text);
         let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
-            let key = e.path().to_string();
-            let inner = e.into_inner();
-            let message = inner.message().to_string();
-            if key.is_empty() || key == "." {
+            let inner_message = e.inner().message().trim().to_string();
+            let (key, message) = hints::explain(e.path(), &inner_message);
+            if key.is_empty() {
                 ConfigError::Syntax {
                     file: file.to_string(),
-                    message: inner.to_string().trim().to_string(),
+                    message: e.into_inner().to_string().trim().to_string(),
                 }
             } else {
                 ConfigError::Key {
                     file: file.to_string(),
                     key,
-                    message: message.trim().to_string(),
+                    message,
                 }
             }
         })?;
-        config.validate(file)?;
+        validate::config(&config).map_err(|(key, message)| ConfigError::Key {
+            file: file.to_string(),
+            key,
+            message,
+        })?;
         Ok(config)
     }
 
     /// The chain with `id`.
     pub fn chain(&self, id: &str) -> Option<&ChainConfig> {
         self.chains.iter().find(|c| c.id.as_str() == id)
-    }
-
-    fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        let err = |key: String, message: String| ConfigError::Key {
-            file: file.to_string(),
-            key,
-            message,
-        };
-        let f = self.daemon.refresh_fraction;
-        if !(f > 0.0 && f < 1.0) {
-            return Err(err(
-                "daemon.refresh_fraction".into(),
-                format!("{f} is not between 0 and 1; e.g. 0.333 refreshes after a third of the trusting period"),
-            ));
-        }
-        if self.daemon.scan_interval.is_zero() {
-            return Err(err(
-                "daemon.scan_interval".into(),
-                "must be positive (e.g. \"2s\")".into(),
-            ));
-        }
-        let mut seen = HashSet::new();
-        for (i, c) in self.chains.iter().enumerate() {
-            let key = |k: &str| format!("chains[{i}].{k}");
-            if !seen.insert(c.id.as_str()) {
-                return Err(err(
-                    key("id"),
-                    format!("chain `{}` is configured twice; keep one entry", c.id),
-                ));
-            }
-            if c.gas_multiplier < 1.0 {
-                return Err(err(
-                    key("gas_multiplier"),
-                    "must be at least 1.0 (e.g. 1.3)".into(),
-                ));
-            }
-            if !(c.gas_price.price.is_finite() && c.gas_price.price >= 0.0) {
-                return Err(err(
-                    key("gas_price.price"),
-                    "must be a non-negative number".into(),
-                ));
-            }
-            if c.max_gas < c.default_gas {
-                return Err(err(
-                    key("max_gas"),
-                    format!("must be at least default_gas ({})", c.default_gas),
-                ));
-            }
-            if c.trusting_period.is_some_and(|t| t.is_zero()) {
-                return Err(err(
-                    key("trusting_period"),
-                    "must be positive (e.g. \"14days\")".into(),
-                ));
-            }
-        }
-        Ok(())
     }
 }
 
@@ -183,3 +147,11 @@ fn resolve(base: &Path, p: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bounds;
+#[cfg(test)]
+mod tests_hermes;
+#[cfg(test)]
+mod tests_new_keys;
+#[cfg(test)]
+mod tests_prop;

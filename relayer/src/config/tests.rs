@@ -58,7 +58,8 @@ fn full_config_parses() {
 fn unknown_keys_are_named() {
     let (key, msg) = key_error(&format!("colour = \"red\"\n{CHAIN}"));
     assert_eq!(key, "colour");
-    assert!(msg.contains("unknown field"), "{msg}");
+    assert!(msg.contains("unknown key `colour`"), "{msg}");
+    assert!(msg.contains("daemon, chains"), "lists the sections: {msg}");
     let (key, _) = key_error(&format!("{CHAIN}rpc_adr = \"http://x:1\"\n"));
     assert_eq!(key, "chains[0].rpc_adr");
 }

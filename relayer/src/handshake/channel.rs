@@ -89,6 +89,23 @@ pub async fn read_channel(
     }
 }
 
+/// A channel end on `chain` (port `port`) whose counterparty is `cp_port`/`cp_channel`:
+/// one that already answers that end's INIT or TRY.
+pub async fn answering_end(
+    chain: &ChainEndpoint,
+    port: &PortId,
+    cp_port: &PortId,
+    cp_channel: &ChannelId,
+) -> Result<Option<ChannelId>, DriveError> {
+    let found = chain.grpc().channels().await?.into_iter().find(|c| {
+        c.port_id == port.as_str()
+            && c.counterparty.as_ref().is_some_and(|cp| {
+                cp.port_id == cp_port.as_str() && cp.channel_id == cp_channel.as_str()
+            })
+    });
+    Ok(found.and_then(|c| c.channel_id.parse().ok()))
+}
+
 /// How a channel handshake ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChannelOutcome {
@@ -117,6 +134,13 @@ pub async fn open_channel(
             b_chan = a_end
                 .as_ref()
                 .and_then(|v| v.counterparty_channel_id.clone());
+        }
+        if b_chan.is_none() {
+            if let Some(a) = &a_chan {
+                // Someone (a CLI, another relayer) may have answered this INIT already:
+                // continue that end rather than open a second one.
+                b_chan = answering_end(pair.b, &spec.b_port, &spec.a_port, a).await?;
+            }
         }
         let b_end = match &b_chan {
             Some(id) => read_channel(pair.b, &spec.b_port, id).await?,

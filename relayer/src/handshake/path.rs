@@ -71,17 +71,8 @@ pub async fn ensure_connection(
     progress: Progress<'_>,
 ) -> Result<(ConnectionSpec, ConnectionId, ConnectionId), DriveError> {
     let (a, b) = (pair.a, pair.b);
-    let active = |c: &client::ClientSummary| c.status == ClientStatus::Active;
-    let a_clients: Vec<_> = client::find_clients(a, b.id())
-        .await?
-        .into_iter()
-        .filter(active)
-        .collect();
-    let b_clients: Vec<_> = client::find_clients(b, a.id())
-        .await?
-        .into_iter()
-        .filter(active)
-        .collect();
+    let a_clients = own_active_clients(a, b.id()).await?;
+    let b_clients = own_active_clients(b, a.id()).await?;
     let known = |list: &[client::ClientSummary], id: &str| list.iter().any(|c| c.client_id == id);
 
     // A connection between two live clients, the furthest along first, newest first.
@@ -170,7 +161,40 @@ fn show<T: std::fmt::Display>(id: &Option<T>) -> String {
         .map_or_else(|| "(none yet)".to_string(), T::to_string)
 }
 
-/// An Active client of `source` on `host` that no connection uses yet (the newest), or a new one.
+/// The Active clients of `tracked` on `host` that the relayer serves (it created them, or
+/// the config lists them), oldest first. Clients others created are never reused: their
+/// trusting period, clock drift and delay are theirs.
+async fn own_active_clients(
+    host: &ChainEndpoint,
+    tracked: &str,
+) -> Result<Vec<client::ClientSummary>, DriveError> {
+    let scope = client::scope::ClientScope::default();
+    let mut own = Vec::new();
+    for id in scope.clients_tracking(host, tracked).await?.served {
+        let summary = client::summarize(host, &id).await?;
+        if summary.status == ClientStatus::Active {
+            own.push(summary);
+        }
+    }
+    own.sort_by_key(|c| client::ops::client_sequence(&c.client_id));
+    Ok(own)
+}
+
+/// Whether `client` has the parameters a client of `source` made now would have: the trust
+/// threshold of the config and the trusting period asked for (or configured).
+fn matches_config(
+    client: &client::ClientSummary,
+    source: &ChainEndpoint,
+    trusting_period: Option<Duration>,
+) -> bool {
+    let t = &source.config().trust_threshold;
+    let wanted = trusting_period.or(source.config().trusting_period);
+    client.trust_level == format!("{}/{}", t.numerator, t.denominator)
+        && wanted.is_none_or(|w| w == client.trusting_period)
+}
+
+/// An Active client of `source` on `host` that the relayer created, whose parameters match
+/// the config and that no connection uses yet (the newest), or a new one.
 async fn ensure_client(
     host: &ChainEndpoint,
     source: &ChainEndpoint,
@@ -179,7 +203,7 @@ async fn ensure_client(
     progress: Progress<'_>,
 ) -> Result<ClientId, DriveError> {
     for c in active.iter().rev() {
-        if trusting_period.is_some_and(|t| t != c.trusting_period) {
+        if !matches_config(c, source, trusting_period) {
             continue;
         }
         if host

@@ -22,16 +22,20 @@ pub struct ProvenSet {
 }
 
 impl ProvenSet {
-    /// The encoded proof of the `i`-th value.
+    /// The encoded proof of the `i`-th value (empty past the keys proven, which the chain
+    /// refuses; callers ask only for the keys they passed to [`prove`]).
     pub fn proof(&self, i: usize) -> Vec<u8> {
-        self.values[i].proof.encode_to_vec()
+        self.values
+            .get(i)
+            .map(|v| v.proof.encode_to_vec())
+            .unwrap_or_default()
     }
 
     /// The `i`-th value, which must exist.
     pub fn value(&self, chain: &str, i: usize, what: &str) -> Result<&[u8], DriveError> {
-        self.values[i]
-            .value
-            .as_deref()
+        self.values
+            .get(i)
+            .and_then(|v| v.value.as_deref())
             .ok_or_else(|| DriveError::unexpected(chain, format!("{what} is absent")))
     }
 }
@@ -43,7 +47,10 @@ pub async fn prove(src: &ChainEndpoint, keys: &[Vec<u8>]) -> Result<ProvenSet, D
     let values =
         futures::future::try_join_all(keys.iter().map(|k| src.query_proven(k, Some(height))))
             .await?;
-    let proof_block = values[0].proof_height;
+    let proof_block = values
+        .first()
+        .map(|v| v.proof_height)
+        .ok_or_else(|| DriveError::unexpected(src.id(), "nothing to prove".to_string()))?;
     Ok(ProvenSet {
         values,
         proof_height: ibc_height(src.id(), proof_block),

@@ -1,6 +1,9 @@
 //! Keys: secp256k1 keys derived from BIP-39 mnemonics along BIP-32 paths, and a key
-//! ring of 0600 JSON files. Secrets are never logged: `Debug` is redacted and the
-//! secret scalar is zeroized on drop (by k256).
+//! ring of 0600 JSON files. Secrets are never logged: `Debug` is redacted. Secrets are
+//! zeroized when dropped: the secret scalar (k256's `SigningKey`, so [`KeyPair`] is
+//! [`ZeroizeOnDrop`]), the parsed mnemonic (bip39's `Mnemonic`, built with its `zeroize`
+//! feature), the BIP-39 seed, and every copy of the secret bytes or their hex made for
+//! the key file.
 
 mod ring;
 
@@ -8,6 +11,7 @@ use bip32::{DerivationPath, XPrv};
 use k256::ecdsa::{signature::Signer, Signature, SigningKey};
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 pub use ring::{KeyInfo, KeyRing, StoredKey};
 
@@ -65,6 +69,14 @@ pub enum KeyError {
         /// Why.
         detail: String,
     },
+    /// An account prefix is not a bech32 human-readable part.
+    #[error("account prefix `{prefix}` is not a bech32 prefix ({detail}); expected 1 to 83 lowercase ASCII characters, e.g. account_prefix = \"cosmos\"")]
+    AccountPrefix {
+        /// The prefix given.
+        prefix: String,
+        /// Why.
+        detail: String,
+    },
     /// No key is loaded for signing.
     #[error("no signing key loaded for this chain")]
     NotLoaded,
@@ -85,6 +97,9 @@ pub struct KeyPair {
     signing: SigningKey,
 }
 
+// The only field is k256's `SigningKey`, which zeroizes its scalar on drop.
+impl ZeroizeOnDrop for KeyPair {}
+
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -98,6 +113,7 @@ impl std::fmt::Debug for KeyPair {
 impl KeyPair {
     /// Derives the key at `hd_path` from a BIP-39 `mnemonic` (no passphrase).
     pub fn from_mnemonic(mnemonic: &str, hd_path: &str) -> Result<Self, KeyError> {
+        // Zeroized on drop (bip39's `zeroize` feature): the word indices are the secret.
         let words = bip39::Mnemonic::parse_normalized(mnemonic.trim())
             .map_err(|e| KeyError::Mnemonic(e.to_string()))?;
         let path: DerivationPath = hd_path
@@ -106,11 +122,13 @@ impl KeyPair {
                 path: hd_path.to_string(),
                 detail: e.to_string(),
             })?;
-        let mut seed = words.to_seed("");
-        let xprv =
-            XPrv::derive_from_path(seed, &path).map_err(|e| KeyError::Derivation(e.to_string()));
-        zeroize::Zeroize::zeroize(&mut seed);
-        let signing = xprv?.private_key().clone();
+        let seed = Zeroizing::new(words.to_seed(""));
+        drop(words);
+        // Borrowed, not copied: the only copy of the seed is the zeroizing one. The
+        // extended key's `SigningKey` zeroizes itself when `xprv` drops.
+        let xprv = XPrv::derive_from_path(seed.as_slice(), &path)
+            .map_err(|e| KeyError::Derivation(e.to_string()))?;
+        let signing = xprv.private_key().clone();
         Ok(Self { signing })
     }
 
@@ -122,8 +140,12 @@ impl KeyPair {
     }
 
     /// The 32 secret bytes (for the key file only).
-    pub(crate) fn secret_bytes(&self) -> zeroize::Zeroizing<Vec<u8>> {
-        zeroize::Zeroizing::new(self.signing.to_bytes().to_vec())
+    pub(crate) fn secret_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut bytes = self.signing.to_bytes();
+        let out = Zeroizing::new(bytes.to_vec());
+        let scratch: &mut [u8] = &mut bytes;
+        scratch.zeroize();
+        out
     }
 
     /// The SEC1 compressed public key.
@@ -140,11 +162,25 @@ impl KeyPair {
         Ripemd160::digest(sha).into()
     }
 
-    /// The bech32 address with `prefix`.
+    /// The bech32 address with `prefix`, or an error when `prefix` is not a bech32
+    /// human-readable part (never an address with another prefix).
+    pub fn try_address(&self, prefix: &str) -> Result<String, KeyError> {
+        let bad = |detail: String| KeyError::AccountPrefix {
+            prefix: prefix.into(),
+            detail,
+        };
+        let hrp = bech32::Hrp::parse(prefix).map_err(|e| bad(e.to_string()))?;
+        bech32::encode::<bech32::Bech32>(hrp, &self.account_id()).map_err(|e| bad(e.to_string()))
+    }
+
+    /// The bech32 address with `prefix`, which must be valid (the configuration checks
+    /// `account_prefix`). An invalid prefix is logged as an error and gives an empty
+    /// address, never one with another prefix; [`KeyPair::try_address`] returns the error.
     pub fn address(&self, prefix: &str) -> String {
-        let hrp =
-            bech32::Hrp::parse(prefix).unwrap_or_else(|_| bech32::Hrp::parse_unchecked("cosmos"));
-        bech32::encode::<bech32::Bech32>(hrp, &self.account_id()).expect("20 bytes always encode")
+        self.try_address(prefix).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "no address");
+            String::new()
+        })
     }
 
     /// ECDSA signature over SHA-256 of `msg`, low-S, as r||s: what SIGN_MODE_DIRECT expects.
@@ -196,10 +232,62 @@ mod tests {
     #[test]
     fn debug_hides_the_secret() {
         let key = KeyPair::from_mnemonic(ABANDON, DEFAULT_HD_PATH).unwrap();
-        let secret = hex::encode(key.secret_bytes().as_slice());
-        let shown = format!("{key:?}");
-        assert!(!shown.contains(&secret));
-        assert!(shown.contains("redacted"));
+        let secret = key.secret_bytes();
+        let hex_lower = hex::encode(secret.as_slice());
+        let hex_upper = hex_lower.to_uppercase();
+        // `{:?}` of the bytes themselves, e.g. `[12, 200, ...]`, and of any 8-byte run.
+        let as_list = format!("{:?}", secret.as_slice());
+        let runs: Vec<String> = secret
+            .windows(8)
+            .map(|w| {
+                format!("{w:?}")
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .to_string()
+            })
+            .collect();
+        let stored = crate::keys::StoredKey {
+            info: crate::keys::KeyInfo {
+                name: "relayer".into(),
+                chain_id: "chain-1".into(),
+                address: key.address("cosmos"),
+                hd_path: DEFAULT_HD_PATH.into(),
+                account_prefix: "cosmos".into(),
+            },
+            key: key.clone(),
+        };
+        for shown in [
+            format!("{key:?}"),
+            format!("{key:#?}"),
+            format!("{stored:?}"),
+            format!("{stored:#?}"),
+        ] {
+            assert!(shown.contains("redacted"), "{shown}");
+            assert!(
+                !shown.contains(&hex_lower) && !shown.contains(&hex_upper),
+                "{shown}"
+            );
+            assert!(
+                !shown.contains(&hex_lower[..16]),
+                "no part of the hex: {shown}"
+            );
+            assert!(!shown.contains(&as_list), "{shown}");
+            assert!(runs.iter().all(|r| !shown.contains(r.as_str())), "{shown}");
+            assert!(!shown.contains("abandon"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_zeroize_on_drop_types() {
+        fn zeroizes_on_drop<T: ZeroizeOnDrop>() {}
+        zeroizes_on_drop::<KeyPair>();
+        zeroizes_on_drop::<SigningKey>();
+        zeroizes_on_drop::<bip39::Mnemonic>();
+        zeroizes_on_drop::<Zeroizing<[u8; 64]>>();
+        let key = KeyPair::from_mnemonic(ABANDON, DEFAULT_HD_PATH).unwrap();
+        let mut secret = key.secret_bytes();
+        assert_eq!(secret.len(), 32);
+        secret.zeroize();
+        assert!(secret.is_empty(), "a Zeroizing<Vec> is cleared");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::{KeyError, KeyPair};
 
@@ -39,8 +40,25 @@ struct KeyFile {
     #[serde(flatten)]
     info: KeyInfo,
     public_key: String,
-    private_key: String,
+    private_key: SecretHex,
 }
+
+/// The hex of a secret key as it is in a key file: zeroized on drop, never printed.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+struct SecretHex(String);
+
+impl Drop for SecretHex {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for SecretHex {}
+
+/// Room for a key file's JSON, so it is written without reallocating (a reallocation
+/// would leave a copy of the secret in freed memory).
+const KEY_FILE_CAPACITY: usize = 4096;
 
 /// Keys in a directory.
 #[derive(Debug, Clone)]
@@ -84,7 +102,7 @@ impl KeyRing {
         let info = KeyInfo {
             name: name.into(),
             chain_id: chain_id.into(),
-            address: key.address(account_prefix),
+            address: key.try_address(account_prefix)?,
             hd_path: hd_path.into(),
             account_prefix: account_prefix.into(),
         };
@@ -92,29 +110,37 @@ impl KeyRing {
             let p = p.display().to_string();
             move |source| KeyError::Io { path: p, source }
         };
-        let chain_dir = path.parent().expect("has a parent");
+        let chain_dir = path.parent().unwrap_or(&self.dir);
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(chain_dir)
             .map_err(io(chain_dir))?;
-        let secret = key.secret_bytes();
         let file = KeyFile {
             info: info.clone(),
             public_key: hex::encode(key.public_key_compressed()),
-            private_key: hex::encode(secret.as_slice()),
+            private_key: SecretHex(hex::encode(key.secret_bytes().as_slice())),
         };
-        let text =
-            zeroize::Zeroizing::new(serde_json::to_string_pretty(&file).expect("serializable"));
+        let mut text = Zeroizing::new(Vec::with_capacity(KEY_FILE_CAPACITY));
+        serde_json::to_writer_pretty(&mut *text, &file).map_err(|e| KeyError::Malformed {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
         let tmp = path.with_extension("json.tmp");
+        // A left-over (or planted) temporary file would keep its own mode or be a symlink:
+        // remove it and create the file afresh, 0600, refusing to follow anything there.
+        match fs::remove_file(&tmp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&tmp)(e)),
+        }
         let mut f = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(&tmp)
             .map_err(io(&tmp))?;
-        f.write_all(text.as_bytes())
+        f.write_all(&text)
             .and_then(|()| f.sync_all())
             .map_err(io(&tmp))?;
         fs::rename(&tmp, &path).map_err(io(&path))?;
@@ -134,14 +160,15 @@ impl KeyRing {
             }
             e => e,
         })?;
-        let secret = zeroize::Zeroizing::new(hex::decode(&file.private_key).map_err(|e| {
-            KeyError::Malformed {
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            }
-        })?);
+        let secret =
+            Zeroizing::new(
+                hex::decode(&file.private_key.0).map_err(|e| KeyError::Malformed {
+                    path: path.display().to_string(),
+                    detail: e.to_string(),
+                })?,
+            );
         let key = KeyPair::from_secret_bytes(&secret)?;
-        if key.address(&file.info.account_prefix) != file.info.address {
+        if key.try_address(&file.info.account_prefix)? != file.info.address {
             return Err(KeyError::Malformed {
                 path: path.display().to_string(),
                 detail: "the address does not match the key".into(),
@@ -165,11 +192,10 @@ impl KeyRing {
                 mode,
             });
         }
-        let text =
-            zeroize::Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Io {
-                path: path.display().to_string(),
-                source,
-            })?);
+        let text = Zeroizing::new(fs::read_to_string(path).map_err(|source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })?);
         serde_json::from_str(&text).map_err(|e| KeyError::Malformed {
             path: path.display().to_string(),
             detail: e.to_string(),

@@ -1,10 +1,14 @@
 //! What the applications made of relayed packets, read from the acknowledgements the relayer
 //! delivered: ICS-27 per-message results (logged and counted by message type), ICS-20 and
 //! other error acknowledgements (logged). Fee-wrapped acknowledgements are unwrapped first.
+//! Message types are chain data: their label values are bounded
+//! ([`stateset_monitoring::bounded_label`]), so a flood of made-up types cannot grow the
+//! exporter.
 
 use std::collections::HashSet;
 
 use stateset_channels::events::Packet;
+use stateset_monitoring::{bounded_label, LabelFamily};
 use stateset_packet_handlers::ack::Acknowledgement;
 use stateset_packet_handlers::ics27;
 use stateset_packet_handlers::ics29::IncentivizedAck;
@@ -38,15 +42,19 @@ pub fn report(path: &Path, labels: &[&str], acks: &[(u64, (Packet, Vec<u8>))], l
                             warn!(path = %path.name(), sequence = seq, msg_type = %o.msg_type,
                                 error = %o.detail, "ICA message failed on the host (error acknowledgement)");
                         }
+                        // The type URL comes from packet data anyone can send: bounded.
+                        let msg_type = bounded_label(LabelFamily::IcaMsgType, &o.msg_type);
                         let mut l = labels.to_vec();
-                        l.push(&o.msg_type);
+                        l.push(&msg_type);
                         l.push(o.result);
                         m.ica_messages.with_label_values(&l).inc();
                     }
                 }
                 Err(e) => {
                     warn!(path = %path.name(), sequence = seq, error = %e, "ICA packet or acknowledgement unreadable");
-                    m.malformed_events.with_label_values(&[labels[0]]).inc();
+                    if let Some(chain) = labels.first() {
+                        m.malformed_events.with_label_values(&[chain]).inc();
+                    }
                 }
             }
         } else if let Ok(Acknowledgement::Error(e)) = Acknowledgement::decode(&app_ack) {

@@ -16,6 +16,9 @@ use crate::store::{PacketState, Store};
 
 /// Results per tx_search page.
 const PER_PAGE: u8 = 100;
+/// At most this many pages per search (a node that reports a huge total cannot keep a
+/// clearing pass going for ever); the next pass goes on from what is still missing.
+const MAX_PAGES: u32 = 1_000;
 
 /// What one clearing pass found.
 #[derive(Debug, Default, Clone, Copy)]
@@ -129,8 +132,9 @@ fn range_query(
     channel: &str,
     seqs: &BTreeSet<u64>,
 ) -> Query {
-    let min = *seqs.first().expect("non-empty");
-    let max = *seqs.last().expect("non-empty");
+    // Callers pass a non-empty set; an empty one asks for sequence 0, which matches nothing.
+    let min = seqs.first().copied().unwrap_or(0);
+    let max = seqs.last().copied().unwrap_or(0);
     // (No `tm.event='Tx'` term: tx_search does not index it and would match nothing.)
     Query::eq(format!("{kind}.{port_key}"), port)
         .and_eq(format!("{kind}.{channel_key}"), channel)
@@ -166,6 +170,7 @@ async fn search(
         if wanted.is_subset(&seen)
             || read >= response.total_count as usize
             || response.txs.is_empty()
+            || page >= MAX_PAGES
         {
             return Ok(page as usize);
         }

@@ -7,7 +7,10 @@
 
 mod app_acks;
 pub mod clear;
+mod cycle_parts;
+mod quarantine;
 pub mod scanner;
+mod steps;
 mod submit;
 pub mod worker;
 
@@ -80,12 +83,15 @@ pub struct Routes {
 }
 
 /// (chain, port, channel).
+///
+/// The map's lock is taken for single inserts and lookups, so a poisoned lock still holds a
+/// consistent map and is used as it is.
 type RouteKey = (String, String, String);
 
 impl Routes {
     /// Adds a path (both directions). Returns whether it was new.
     pub fn add(&self, path: &Path) -> bool {
-        let mut map = self.inner.write().expect("routes lock");
+        let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let key = |e: &ChannelEnd| (e.chain.clone(), e.port.to_string(), e.channel.to_string());
         let new = !map.contains_key(&key(&path.a));
         map.insert(key(&path.a), path.clone());
@@ -95,14 +101,14 @@ impl Routes {
 
     /// The path whose `a` end is `chain`/`port`/`channel`.
     pub fn get(&self, chain: &str, port: &str, channel: &str) -> Option<Path> {
-        let map = self.inner.read().expect("routes lock");
+        let map = self.inner.read().unwrap_or_else(|e| e.into_inner());
         map.get(&(chain.to_string(), port.to_string(), channel.to_string()))
             .cloned()
     }
 
     /// Every served path seen from `chain`.
     pub fn from_chain(&self, chain: &str) -> Vec<Path> {
-        let map = self.inner.read().expect("routes lock");
+        let map = self.inner.read().unwrap_or_else(|e| e.into_inner());
         map.values()
             .filter(|p| p.a.chain == chain)
             .cloned()

@@ -16,6 +16,9 @@ use super::Routes;
 use crate::chain::{ChainEndpoint, ChainError};
 use crate::store::{PacketState, Store, StoreError};
 
+/// A node this many blocks behind the scanned height is taken as a reset chain.
+const RESET_MARGIN: u64 = 5;
+
 /// How a scanner runs.
 #[derive(Clone, Copy, Debug)]
 pub struct ScannerSettings {
@@ -34,6 +37,19 @@ impl Default for ScannerSettings {
     }
 }
 
+impl ScannerSettings {
+    /// The settings of `chain`: in pull mode it polls every `interval`; in push mode the
+    /// websocket's announcements trigger reads and polling every `batch_delay` is the
+    /// fallback (the longest a block waits when the subscription misses it).
+    pub fn from_config(chain: &crate::config::ChainConfig, max_catchup: u64) -> Self {
+        let poll = match &chain.event_source {
+            crate::config::EventSourceConfig::Pull { interval } => *interval,
+            crate::config::EventSourceConfig::Push { batch_delay, .. } => *batch_delay,
+        };
+        Self { max_catchup, poll }
+    }
+}
+
 /// What went wrong while scanning.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
@@ -49,8 +65,12 @@ pub enum ScanError {
 /// nothing is stored or the gap is longer than `max_catchup`.
 pub fn start_height(stored: Option<u64>, latest: u64, max_catchup: u64) -> (u64, &'static str) {
     match stored {
+        Some(h) if h > latest => (
+            latest,
+            "stored height is ahead of the chain (was the chain reset?); scanning from its latest block, clearing covers the rest",
+        ),
         Some(h) if latest.saturating_sub(h) <= max_catchup => {
-            (h + 1, "resuming from the stored height")
+            (h.saturating_add(1), "resuming from the stored height")
         }
         Some(_) => (
             latest,
@@ -69,26 +89,48 @@ pub async fn run_scanner(
     chain: ChainEndpoint,
     store: Store,
     routes: Routes,
-    wake: Arc<Notify>,
+    signals: (Arc<Notify>, Arc<Notify>),
     settings: ScannerSettings,
     mut triggers: Option<tokio::sync::mpsc::Receiver<crate::chain::events::ChainEvent>>,
     shutdown: CancellationToken,
 ) {
+    let (wake, clear_now) = signals;
     let id = chain.id().to_string();
     let mut next = None;
+    // The stored height found above the chain's at start (a reset chain), while it lasts.
+    let mut ahead_of: Option<u64> = None;
     let mut backoff = Duration::from_millis(200);
     loop {
         let step = async {
             let latest = chain.rpc().latest_height().await?.value();
             let from = match next {
+                // The chain went back while we ran (reset, or a node far behind): say so and
+                // read on from where it is; clearing covers the rest.
+                Some(n) if n > latest.saturating_add(RESET_MARGIN) => {
+                    warn!(chain = %id, scanned = n - 1, latest,
+                        "scanner: stored height is ahead of the chain (was the chain reset?); scanning from its latest block");
+                    ahead_of = Some(n - 1);
+                    clear_now.notify_waiters();
+                    latest
+                }
                 Some(n) => n,
                 None => {
                     let stored = store.last_height(&id)?;
                     let (h, why) = start_height(stored, latest, settings.max_catchup);
-                    info!(chain = %id, stored = ?stored, latest, start = h, "scanner: {why}");
+                    match stored {
+                        Some(s) if s > latest => {
+                            warn!(chain = %id, stored = s, latest, start = h, "scanner: {why}");
+                            ahead_of = Some(s);
+                            clear_now.notify_waiters();
+                        }
+                        _ => {
+                            info!(chain = %id, stored = ?stored, latest, start = h, "scanner: {why}")
+                        }
+                    }
                     h
                 }
             };
+            report_ahead(&id, &mut ahead_of, latest);
             let mut h = from;
             while h <= latest && !shutdown.is_cancelled() {
                 match scan_block(&chain, &store, &routes, h).await {
@@ -99,10 +141,22 @@ pub async fn run_scanner(
                         debug!(chain = %id, height = h, error = %e, "block results not ready yet");
                         break;
                     }
+                    Err(ScanError::Chain(e)) if pruned(&e).is_some() => {
+                        let lowest = pruned(&e).flatten().unwrap_or(latest).clamp(h, latest);
+                        warn!(chain = %id, from = h, to = lowest, error = %e,
+                            "scanner: blocks no longer served by the node (pruned); clearing covers them");
+                        stateset_monitoring::global()
+                            .blocks_unavailable
+                            .with_label_values(&[&id])
+                            .inc_by(lowest.saturating_sub(h).max(1));
+                        clear_now.notify_waiters();
+                        h = lowest.max(h.saturating_add(1));
+                        continue;
+                    }
                     Err(e) => return Err(e),
                 }
                 store.set_last_height(&id, h)?;
-                h += 1;
+                h = h.saturating_add(1);
             }
             Ok::<_, ScanError>((h, h > from))
         };
@@ -157,6 +211,40 @@ pub async fn run_scanner(
     debug!(chain = %id, "scanner stopped");
 }
 
+/// Keeps the `scanner_ahead_of_chain` gauge: 1 while the chain is below the height the
+/// store had recorded for it.
+fn report_ahead(chain: &str, ahead_of: &mut Option<u64>, latest: u64) {
+    if ahead_of.is_some_and(|stored| latest > stored) {
+        info!(
+            chain,
+            latest, "the chain is past the height stored before its reset"
+        );
+        *ahead_of = None;
+    }
+    stateset_monitoring::global()
+        .scanner_ahead_of_chain
+        .with_label_values(&[chain])
+        .set(i64::from(ahead_of.is_some()));
+}
+
+/// Whether `e` says the block is no longer served (pruned): `Some(lowest available height)`
+/// when the node names it.
+fn pruned(e: &ChainError) -> Option<Option<u64>> {
+    let text = e.to_string();
+    if !(text.contains("is not available") || text.contains("lowest height is")) {
+        return None;
+    }
+    let lowest = text.split("lowest height is").nth(1).and_then(|rest| {
+        let digits: String = rest
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    });
+    Some(lowest)
+}
+
 /// Records the packet events of block `height` of `chain`.
 async fn scan_block(
     chain: &ChainEndpoint,
@@ -164,10 +252,12 @@ async fn scan_block(
     routes: &Routes,
     height: u64,
 ) -> Result<(), ScanError> {
-    let results = chain
-        .rpc()
-        .block_results(TmHeight::try_from(height).expect("height fits"))
-        .await?;
+    let tm_height = TmHeight::try_from(height).map_err(|e| ChainError::Decode {
+        chain: chain.id().to_string(),
+        method: "block_results",
+        detail: format!("height {height}: {e}"),
+    })?;
+    let results = chain.rpc().block_results(tm_height).await?;
     let tx_events = results
         .txs_results
         .iter()
@@ -271,5 +361,29 @@ mod tests {
         assert_eq!(start_height(Some(100), 1000, 300).0, 1000);
         assert_eq!(start_height(None, 1000, 300).0, 1000);
         assert_eq!(start_height(Some(100), 100, 300).0, 101);
+    }
+
+    #[test]
+    fn a_stored_height_above_the_chain_starts_at_its_latest_block() {
+        let (h, why) = start_height(Some(500), 20, 300);
+        assert_eq!(h, 20);
+        assert!(why.contains("ahead of the chain"));
+        assert_eq!(start_height(Some(u64::MAX), 20, 300).0, 20);
+    }
+
+    #[test]
+    fn pruned_blocks_are_recognised_with_the_lowest_height() {
+        use crate::chain::ChainError;
+        let e = |msg: &str| ChainError::Decode {
+            chain: "c".into(),
+            method: "block_results",
+            detail: msg.into(),
+        };
+        assert_eq!(
+            super::pruned(&e("height 5 is not available, lowest height is 1200")),
+            Some(Some(1200))
+        );
+        assert_eq!(super::pruned(&e("height 5 is not available")), Some(None));
+        assert_eq!(super::pruned(&e("connection refused")), None);
     }
 }

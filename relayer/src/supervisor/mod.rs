@@ -6,43 +6,51 @@
 //!   unordered pair) discovery of the open channels between them, each served by
 //!   [paths::spawn_path] (two workers and clearing).
 //!
-//! A chain whose RPC is down stalls only the tasks that use it.
+//! Every task is supervised ([`tasks::Supervisor`]): one that panics or fails is restarted
+//! with backoff while its siblings keep running. Only clients the relayer serves
+//! ([`crate::client::scope`]) are refreshed, used for handshakes or discovered on. A chain
+//! whose RPC is down stalls only the tasks that use it.
 //!
 //! [scanner]: crate::relay::scanner
 
+mod pair;
 mod paths;
+pub mod tasks;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, info_span, warn, Instrument};
+use tracing::{info, info_span, warn, Instrument};
 
 use crate::chain::events::{run_event_source, EventSourceSettings};
-use crate::chain::ChainEndpoint;
-use crate::client::refresh::refresh_clients;
+use crate::chain::{ChainEndpoint, ChainError};
+use crate::client::scope::ClientScope;
 use crate::config::{ChainConfig, Config, EventSourceConfig};
-use crate::handshake::complete::{complete_handshakes, CompletionMemory};
-use crate::handshake::Pair;
 use crate::keys::KeyRing;
 use crate::relay::scanner::{run_scanner, ScannerSettings};
 use crate::relay::Routes;
 use crate::store::Store;
+pub use pair::WorkBackoff;
+use pair::{PairShared, PairTask};
+pub use paths::discover_paths;
+use paths::ChainHandle;
+pub use tasks::{Supervisor, TaskStatus};
 
 /// Longest wait between attempts to reach a chain that is down.
 const MAX_RECONNECT_BACKOFF: Duration = Duration::from_secs(30);
 /// How long tasks get to finish after SIGINT/SIGTERM before they are aborted.
-const STOP_GRACE: Duration = Duration::from_secs(8);
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(8);
 
-/// A chain as the tasks share it: its endpoint once connected, and the signal its scanner
-/// gives after recording new blocks.
+/// A chain as the tasks share it: its endpoint once connected, the signal its scanner
+/// gives after recording new blocks, and the signal that asks its paths' clearing to run.
 #[derive(Clone)]
 struct SharedChain {
     endpoint: watch::Receiver<Option<ChainEndpoint>>,
     wake: Arc<Notify>,
+    clear_now: Arc<Notify>,
 }
 
 impl SharedChain {
@@ -51,6 +59,14 @@ impl SharedChain {
         tokio::select! {
             _ = shutdown.cancelled() => None,
             r = self.endpoint.wait_for(Option::is_some) => r.ok().and_then(|e| e.clone()),
+        }
+    }
+
+    fn handle(&self, endpoint: ChainEndpoint) -> ChainHandle {
+        ChainHandle {
+            endpoint,
+            wake: self.wake.clone(),
+            clear_now: self.clear_now.clone(),
         }
     }
 }
@@ -65,87 +81,66 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     }
     store.journal_clear()?;
     let routes = Routes::default();
-    let mut tasks = JoinSet::new();
+    let supervisor = Supervisor::new(shutdown.clone(), config.daemon.max_backoff);
+    supervisor.install_as_current();
     let mut chains = HashMap::new();
     for chain in &config.chains {
         let (tx, rx) = watch::channel(None);
-        let wake = Arc::new(Notify::new());
-        chains.insert(
-            chain.id.to_string(),
-            SharedChain {
-                endpoint: rx,
-                wake: wake.clone(),
-            },
-        );
-        let settings = ScannerSettings {
-            max_catchup: config.daemon.max_catchup,
-            ..Default::default()
+        let shared = SharedChain {
+            endpoint: rx,
+            wake: Arc::new(Notify::new()),
+            clear_now: Arc::new(Notify::new()),
         };
-        let (chain, keys, store, routes, shutdown) = (
-            chain.clone(),
-            keys.clone(),
-            store.clone(),
-            routes.clone(),
-            shutdown.clone(),
-        );
-        let span = info_span!("chain", chain = %chain.id);
-        tasks.spawn(
-            async move {
-                let Some(endpoint) = connect_until_up(&chain, &keys, &shutdown).await else {
-                    return;
-                };
-                tx.send_replace(Some(endpoint.clone()));
-                let push = match (&chain.event_source, chain.websocket_url().parse()) {
-                    (EventSourceConfig::Push { .. }, Ok(url)) => Some(EventSourceSettings {
-                        chain_id: chain.id.to_string(),
-                        url,
-                        compat: endpoint.rpc().compat(),
-                        min_backoff: Duration::from_millis(200),
-                        max_backoff: Duration::from_secs(10),
-                    }),
-                    _ => None,
-                };
-                match push {
-                    Some(source) => {
-                        let (sink, rx) = tokio::sync::mpsc::channel(256);
-                        tokio::join!(
-                            run_event_source(source, sink, shutdown.clone()),
-                            run_scanner(
-                                endpoint,
-                                store,
-                                routes,
-                                wake,
-                                settings,
-                                Some(rx),
-                                shutdown.clone()
-                            ),
-                        );
-                    }
-                    None => {
-                        run_scanner(endpoint, store, routes, wake, settings, None, shutdown).await
-                    }
-                }
-            }
-            .instrument(span),
-        );
+        chains.insert(chain.id.to_string(), shared.clone());
+        let settings = ScannerSettings::from_config(chain, config.daemon.max_catchup);
+        let task = ChainTask {
+            chain: chain.clone(),
+            keys: keys.clone(),
+            store: store.clone(),
+            routes: routes.clone(),
+            shared,
+            endpoint: Arc::new(tx),
+            settings,
+        };
+        let stop = shutdown.clone();
+        supervisor.spawn(format!("chain {}", chain.id), move || {
+            let (task, stop) = (task.clone(), stop.clone());
+            let span = info_span!("chain", chain = %task.chain.id);
+            async move { task.run(stop).await }.instrument(span)
+        });
     }
-    let served = Arc::new(std::sync::Mutex::new(HashSet::new()));
+    let pairs = Arc::new(PairShared {
+        config: config.clone(),
+        store: store.clone(),
+        routes: routes.clone(),
+        served: std::sync::Mutex::default(),
+        scope: ClientScope::default(),
+        supervisor: supervisor.clone(),
+    });
     for (i, host) in config.chains.iter().enumerate() {
         for (j, source) in config.chains.iter().enumerate() {
             if i == j {
                 continue;
             }
-            let pair = PairTask {
-                config: config.clone(),
-                host: chains[host.id.as_str()].clone(),
-                source: chains[source.id.as_str()].clone(),
-                discover: i < j,
-                store: store.clone(),
-                routes: routes.clone(),
-                served: served.clone(),
+            // Every configured chain was inserted above.
+            let (Some(host_chain), Some(source_chain)) = (
+                chains.get(host.id.as_str()).cloned(),
+                chains.get(source.id.as_str()).cloned(),
+            ) else {
+                continue;
             };
-            let span = info_span!("pair", host = %host.id, counterparty = %source.id);
-            tasks.spawn(pair.run(shutdown.clone()).instrument(span));
+            let (pairs, stop) = (pairs.clone(), shutdown.clone());
+            supervisor.spawn(format!("pair {}<-{}", host.id, source.id), move || {
+                let task = PairTask {
+                    shared: pairs.clone(),
+                    host: host_chain.clone(),
+                    source: source_chain.clone(),
+                    discover: i < j,
+                };
+                let span =
+                    info_span!("pair", host = %task.host_id(), counterparty = %task.source_id());
+                task.run(stop.clone()).instrument(span)
+            });
         }
     }
     if config.telemetry.enabled {
@@ -155,30 +150,103 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
                 "telemetry: cannot listen on {addr} ([telemetry] host/port in the config): {e}"
             )
         })?;
-        let ids = Arc::new(config.chains.iter().map(|c| c.id.to_string()).collect());
-        tasks.spawn(crate::telemetry::serve(listener, ids, shutdown.clone()));
+        let ids: Arc<Vec<String>> =
+            Arc::new(config.chains.iter().map(|c| c.id.to_string()).collect());
+        let listener = Arc::new(std::sync::Mutex::new(Some(listener)));
+        let stop = shutdown.clone();
+        supervisor.spawn("telemetry", move || {
+            let (listener, ids, stop, addr) =
+                (listener.clone(), ids.clone(), stop.clone(), addr.clone());
+            async move {
+                let taken = listener.lock().map(|mut l| l.take()).ok().flatten();
+                let listener = match taken {
+                    Some(l) => l,
+                    None => tokio::net::TcpListener::bind(&addr).await?,
+                };
+                crate::telemetry::serve(listener, ids, stop).await;
+                Ok(())
+            }
+        });
     }
     {
         // Wallet balances and the store's size, every 10 s.
-        let (config, chains, store, shutdown) = (
+        let (config, chains, store, stop) = (
             config.clone(),
             chains.clone(),
             store.clone(),
             shutdown.clone(),
         );
-        tasks.spawn(async move { watch_wallets(config, chains, store, shutdown).await });
+        supervisor.spawn("wallets", move || {
+            let (config, chains, store, stop) =
+                (config.clone(), chains.clone(), store.clone(), stop.clone());
+            async move {
+                watch_wallets(config, chains, store, stop).await;
+                Ok(())
+            }
+        });
     }
     info!(chains = config.chains.len(), store = %config.store.path.display(), "relayer started");
     shutdown.cancelled().await;
     info!("stopping: no new work; waiting for the tasks");
-    let all = async { while tasks.join_next().await.is_some() {} };
-    if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
-        warn!("tasks did not stop within {STOP_GRACE:?}; aborting them");
-        tasks.shutdown().await;
+    if !supervisor.wait(STOP_GRACE + Duration::from_secs(2)).await {
+        warn!("tasks did not stop within {STOP_GRACE:?}; they were aborted");
     }
     let bytes = store.flush()?;
     info!(flushed_bytes = bytes, "store flushed; relayer stopped");
     Ok(())
+}
+
+/// The task of one chain: connect (with backoff), then its event source and scanner.
+#[derive(Clone)]
+struct ChainTask {
+    chain: ChainConfig,
+    keys: Arc<KeyRing>,
+    store: Store,
+    routes: Routes,
+    shared: SharedChain,
+    endpoint: Arc<watch::Sender<Option<ChainEndpoint>>>,
+    settings: ScannerSettings,
+}
+
+impl ChainTask {
+    async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let Some(endpoint) = connect_until_up(&self.chain, &self.keys, &shutdown).await? else {
+            return Ok(());
+        };
+        self.endpoint.send_replace(Some(endpoint.clone()));
+        let push = match (&self.chain.event_source, self.chain.websocket_url().parse()) {
+            (EventSourceConfig::Push { .. }, Ok(url)) => Some(EventSourceSettings {
+                chain_id: self.chain.id.to_string(),
+                url,
+                compat: endpoint.rpc().compat(),
+                min_backoff: Duration::from_millis(200),
+                max_backoff: Duration::from_secs(10),
+            }),
+            _ => None,
+        };
+        let scanner = |triggers| {
+            run_scanner(
+                endpoint.clone(),
+                self.store.clone(),
+                self.routes.clone(),
+                (self.shared.wake.clone(), self.shared.clear_now.clone()),
+                self.settings,
+                triggers,
+                shutdown.clone(),
+            )
+        };
+        match push {
+            Some(source) => {
+                let (sink, rx) = tokio::sync::mpsc::channel(256);
+                tokio::join!(
+                    run_event_source(source, sink, shutdown.clone()),
+                    scanner(Some(rx)),
+                );
+            }
+            None => scanner(None).await,
+        }
+        Ok(())
+    }
 }
 
 /// Keeps the wallet balance (gas denom) and store size gauges current.
@@ -191,7 +259,9 @@ async fn watch_wallets(
     let m = stateset_monitoring::global();
     loop {
         for c in &config.chains {
-            let endpoint = chains[c.id.as_str()].endpoint.borrow().clone();
+            let endpoint = chains
+                .get(c.id.as_str())
+                .and_then(|s| s.endpoint.borrow().clone());
             if let Some(e) = endpoint {
                 if let Some(address) = e.signer_address() {
                     if let Ok(amount) = e.grpc().balance(address, &c.gas_price.denom).await {
@@ -205,7 +275,7 @@ async fn watch_wallets(
         if let Ok(bytes) = store.size_on_disk() {
             m.store_size_bytes
                 .with_label_values(&[&config.store.path.display().to_string()])
-                .set(bytes as i64);
+                .set(i64::try_from(bytes).unwrap_or(i64::MAX));
         }
         tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -214,118 +284,31 @@ async fn watch_wallets(
     }
 }
 
-/// Connects to a chain, retrying with backoff until it answers or shutdown.
+/// Connects to a chain, retrying with backoff while it is unreachable; `Ok(None)` on
+/// shutdown. An error that retrying cannot fix (no key for the chain, a node that answers
+/// for another chain id) is returned: the supervisor reports it and backs off longer.
 async fn connect_until_up(
     chain: &ChainConfig,
     keys: &KeyRing,
     shutdown: &CancellationToken,
-) -> Option<ChainEndpoint> {
+) -> anyhow::Result<Option<ChainEndpoint>> {
     let mut wait = Duration::from_millis(500);
     loop {
         match ChainEndpoint::connect(chain, Some(keys)).await {
-            Ok(endpoint) => return Some(endpoint),
+            Ok(endpoint) => return Ok(Some(endpoint)),
+            Err(e) if !e.is_transient() && !matches!(e, ChainError::Rpc { .. }) => {
+                return Err(anyhow::anyhow!(e).context(format!(
+                    "chain {} cannot be served (check its [[chains]] entry and key)",
+                    chain.id
+                )));
+            }
             Err(e) => warn!(chain = %chain.id, error = %e, retry_in = ?wait, "chain unreachable"),
         }
         tokio::select! {
-            _ = shutdown.cancelled() => return None,
+            _ = shutdown.cancelled() => return Ok(None),
             _ = tokio::time::sleep(wait) => {}
         }
         wait = (wait * 2).min(MAX_RECONNECT_BACKOFF);
-    }
-}
-
-/// The tasks of an ordered pair of chains (host, source).
-struct PairTask {
-    config: Arc<Config>,
-    host: SharedChain,
-    source: SharedChain,
-    /// Whether this pair discovers the paths between the two chains (one of the two
-    /// ordered pairs does).
-    discover: bool,
-    store: Store,
-    routes: Routes,
-    served: Arc<std::sync::Mutex<HashSet<String>>>,
-}
-
-impl PairTask {
-    /// Keeps the clients of `source` on `host` fresh, finishes handshakes from `host`'s
-    /// side, and serves the paths it discovers.
-    async fn run(mut self, shutdown: CancellationToken) {
-        let Some(host) = self.host.connected(&shutdown).await else {
-            return;
-        };
-        let Some(source) = self.source.connected(&shutdown).await else {
-            return;
-        };
-        let pair = Pair {
-            a: &host,
-            b: &source,
-        };
-        let mut memory = CompletionMemory::default();
-        let progress = |line: &str| info!("{line}");
-        let mut path_tasks = JoinSet::new();
-        let daemon = &self.config.daemon;
-        let mut interval = tokio::time::interval(daemon.scan_interval);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                _ = interval.tick() => {}
-            }
-            if self.discover {
-                let found = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    r = paths::discover_paths(&host, &source) => r,
-                };
-                match found {
-                    Ok(found) => {
-                        for path in found {
-                            let fresh =
-                                self.served.lock().expect("served lock").insert(path.name());
-                            if fresh {
-                                self.routes.add(&path);
-                                paths::spawn_path(
-                                    &mut path_tasks,
-                                    (host.clone(), source.clone()),
-                                    path,
-                                    self.store.clone(),
-                                    (self.host.wake.clone(), self.source.wake.clone()),
-                                    daemon.clear_interval,
-                                    shutdown.clone(),
-                                );
-                            }
-                        }
-                    }
-                    Err(e) => warn!(error = %e, "path discovery failed"),
-                }
-            }
-            if daemon.refresh_clients {
-                let outcome = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    r = refresh_clients(&host, &source, daemon.refresh_fraction) => r,
-                };
-                match outcome {
-                    Ok(r) => debug!(
-                        clients = r.clients.len(),
-                        refreshed = r.refreshed.len(),
-                        "clients checked"
-                    ),
-                    Err(e) => warn!(error = %e, "client refresh failed"),
-                }
-            }
-            if daemon.complete_handshakes {
-                let outcome = tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    r = complete_handshakes(pair, &mut memory, &progress) => r,
-                };
-                match outcome {
-                    Ok(0) => {}
-                    Ok(n) => info!(finished = n, "handshakes finished"),
-                    Err(e) => warn!(error = %e, "handshake completion failed"),
-                }
-            }
-        }
-        while path_tasks.join_next().await.is_some() {}
     }
 }
 

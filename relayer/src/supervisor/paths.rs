@@ -6,24 +6,26 @@ use std::time::Duration;
 use stateset_channels::ids::{ChannelId, ConnectionId, PortId};
 use stateset_channels::{HandshakeState, Ordering};
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, info_span, warn, Instrument};
 
 use crate::chain::ChainEndpoint;
-use crate::client::ops::clients_tracking;
+use crate::client::scope::ClientScope;
 use crate::handshake::DriveError;
 use crate::relay::clear::clear;
-use crate::relay::worker::run_worker;
+use crate::relay::worker::{run_worker, WorkerSettings};
 use crate::relay::{ChannelEnd, Path};
 use crate::store::Store;
+use crate::supervisor::tasks::Supervisor;
 
-/// Every OPEN (or CLOSED) channel on `host` whose connection runs over a client of `source`.
+/// Every OPEN (or CLOSED) channel on `host` whose connection runs over a client of `source`
+/// that the relayer serves (it created it, or the config lists it).
 pub async fn discover_paths(
     host: &ChainEndpoint,
     source: &ChainEndpoint,
+    scope: &ClientScope,
 ) -> Result<Vec<Path>, DriveError> {
-    let clients = clients_tracking(host, source.id()).await?;
+    let clients = scope.clients_tracking(host, source.id()).await?.served;
     if clients.is_empty() {
         return Ok(Vec::new());
     }
@@ -82,71 +84,122 @@ pub async fn discover_paths(
     Ok(paths)
 }
 
-/// Spawns the tasks of `path` into `tasks`: a worker per direction and a clearing task that
-/// clears both directions on start and then every `clear_every` blocks of chain A.
-pub fn spawn_path(
-    tasks: &mut JoinSet<()>,
-    endpoints: (ChainEndpoint, ChainEndpoint),
-    path: Path,
-    store: Store,
-    wake: (Arc<Notify>, Arc<Notify>),
-    clear_every: u64,
-    shutdown: CancellationToken,
-) {
-    let (a, b) = endpoints;
+/// What the tasks of one path share: both chains, the store, and each chain's signals.
+#[derive(Clone)]
+pub struct PathContext {
+    /// Chain A's endpoint and signals.
+    pub a: ChainHandle,
+    /// Chain B's endpoint and signals.
+    pub b: ChainHandle,
+    /// The store.
+    pub store: Store,
+    /// Clear every this many blocks of chain A.
+    pub clear_every: u64,
+    /// Failures of one packet's message before it is quarantined.
+    pub quarantine_after: u32,
+}
+
+/// A connected chain as path tasks use it.
+#[derive(Clone)]
+pub struct ChainHandle {
+    /// The endpoint.
+    pub endpoint: ChainEndpoint,
+    /// Notified after the chain's scanner recorded new blocks.
+    pub wake: Arc<Notify>,
+    /// Notified when the scanner handed a range of blocks to clearing.
+    pub clear_now: Arc<Notify>,
+}
+
+/// Starts the supervised tasks of `path`: a worker per direction and a clearing task that
+/// clears both directions on start, every `clear_every` blocks of chain A, and whenever a
+/// scanner hands it a range it could not read.
+pub fn spawn_path(supervisor: &Supervisor, ctx: PathContext, path: Path) {
     let name = path.name();
     info!(path = %name, ordering = ?path.ordering, "serving path");
-    let reversed = path.reversed();
-    tasks.spawn(
-        run_worker(
-            a.clone(),
-            b.clone(),
-            path.clone(),
-            store.clone(),
-            [wake.0.clone(), wake.1.clone()],
-            shutdown.clone(),
-        )
-        .instrument(info_span!("path", path = %name)),
-    );
-    tasks.spawn(
-        run_worker(
-            b.clone(),
-            a.clone(),
-            reversed.clone(),
-            store.clone(),
-            [wake.1.clone(), wake.0.clone()],
-            shutdown.clone(),
-        )
-        .instrument(info_span!("path", path = %reversed.name())),
-    );
-    tasks.spawn(
+    for (src, dst, p) in [
+        (ctx.a.clone(), ctx.b.clone(), path.clone()),
+        (ctx.b.clone(), ctx.a.clone(), path.reversed()),
+    ] {
+        let (store, shutdown) = (ctx.store.clone(), supervisor.shutdown().clone());
+        let settings = WorkerSettings {
+            quarantine_after: ctx.quarantine_after,
+            honour_exclusions: true,
+        };
+        supervisor.spawn(format!("worker {}", p.name()), move || {
+            let (src, dst, p, store, shutdown) = (
+                src.clone(),
+                dst.clone(),
+                p.clone(),
+                store.clone(),
+                shutdown.clone(),
+            );
+            let span = info_span!("path", path = %p.name());
+            async move {
+                let wake = [src.wake.clone(), dst.wake.clone()];
+                run_worker(
+                    src.endpoint,
+                    dst.endpoint,
+                    p,
+                    store,
+                    wake,
+                    settings,
+                    shutdown,
+                )
+                .await?;
+                Ok(())
+            }
+            .instrument(span)
+        });
+    }
+    let shutdown = supervisor.shutdown().clone();
+    supervisor.spawn(format!("clear {name}"), move || {
+        let (ctx, path, shutdown) = (ctx.clone(), path.clone(), shutdown.clone());
+        let span = info_span!("clear", path = %path.name());
         async move {
-            loop {
-                for (src, dst, p) in [(&a, &b, &path), (&b, &a, &reversed)] {
-                    let run = clear(src, dst, p, &store);
-                    let outcome = tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        r = run => r,
-                    };
-                    match outcome {
-                        Ok(_) => wake.0.notify_waiters(),
-                        Err(e) => warn!(path = %p.name(), error = %e, "clearing failed; retrying next round"),
-                    }
+            run_clearing(ctx, path, shutdown).await;
+            Ok(())
+        }
+        .instrument(span)
+    });
+}
+
+/// Clears both directions of `path` now, then every `clear_every` blocks of chain A or
+/// when either scanner asks, until shutdown.
+async fn run_clearing(ctx: PathContext, path: Path, shutdown: CancellationToken) {
+    let (a, b) = (&ctx.a.endpoint, &ctx.b.endpoint);
+    let reversed = path.reversed();
+    loop {
+        for (src, dst, p) in [(a, b, &path), (b, a, &reversed)] {
+            let outcome = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                r = clear(src, dst, p, &ctx.store) => r,
+            };
+            match outcome {
+                Ok(_) => {
+                    ctx.a.wake.notify_waiters();
+                    ctx.b.wake.notify_waiters();
                 }
-                // Wait until chain A has produced `clear_every` more blocks.
-                let start = a.rpc().latest_height().await.map(|h| h.value()).unwrap_or(0);
-                loop {
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    }
-                    match a.rpc().latest_height().await {
-                        Ok(h) if h.value() >= start + clear_every => break,
-                        _ => {}
-                    }
+                Err(e) => {
+                    warn!(path = %p.name(), error = %e, "clearing failed; retrying next round")
                 }
             }
         }
-        .instrument(info_span!("clear", path = %name)),
-    );
+        // Wait until chain A has produced `clear_every` more blocks, or a scanner asks.
+        let start = a.rpc().latest_height().await.map(|h| h.value()).ok();
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = ctx.a.clear_now.notified() => break,
+                _ = ctx.b.clear_now.notified() => break,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            let now = a.rpc().latest_height().await.map(|h| h.value());
+            match (start, now) {
+                (Some(s), Ok(h)) if h >= s.saturating_add(ctx.clear_every) => break,
+                // The first read failed: clear again once the chain answers.
+                (None, Ok(_)) => break,
+                _ => {}
+            }
+        }
+    }
 }

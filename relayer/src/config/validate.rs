@@ -1,0 +1,255 @@
+//! Checks of values that parse but make no sense: each failure names the key, the expected
+//! form and an example. The bounds (documented in config.toml) are:
+//!
+//! | key | bounds |
+//! |---|---|
+//! | `rpc_timeout`, `tx_confirmation_timeout`, `max_block_time` | 1 ms to 1 hour |
+//! | `daemon.scan_interval`, pull `event_source.interval` | 1 ms to 1 hour |
+//! | push `event_source.batch_delay`, `clock_drift` | 0 to 1 minute, 0 to 1 hour |
+//! | `trusting_period` (if given) | 1 second to 365 days |
+//! | `daemon.max_backoff` | 1 second to 1 hour |
+//! | `gas_multiplier` | finite, 1.0 to 10.0 |
+//! | `gas_price.price` | finite, not negative |
+//! | `daemon.refresh_fraction` | finite, strictly between 0 and 1 |
+//! | `max_msg_num`, `max_tx_size`, `max_gas`, `default_gas` | positive (`max_gas >= default_gas`) |
+//! | `daemon.clear_interval` | 1 to 1,000,000 blocks |
+//! | `daemon.quarantine_after` | at least 1 |
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use super::{ChainConfig, Config, DaemonConfig, EventSourceConfig, GlobalConfig};
+
+/// `Err((key, message))`.
+pub(super) type Check = Result<(), (String, String)>;
+
+const MS: Duration = Duration::from_millis(1);
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+const YEAR: Duration = Duration::from_secs(365 * 86400);
+
+fn bad(key: &str, message: String) -> Check {
+    Err((key.to_string(), message))
+}
+
+/// `key` (whose last segment is written in the example) lies in `min..=max`.
+fn duration(key: &str, value: Duration, (min, max): (Duration, Duration), example: &str) -> Check {
+    if value >= min && value <= max {
+        return Ok(());
+    }
+    let name = key.rsplit('.').next().unwrap_or(key);
+    let show = |d: Duration| humantime::format_duration(d).to_string();
+    bad(
+        key,
+        format!(
+            "\"{}\" is out of range; expected a duration from {} to {}, e.g. {name} = \"{example}\"",
+            show(value),
+            show(min),
+            show(max)
+        ),
+    )
+}
+
+fn positive(key: &str, value: u64, example: u64) -> Check {
+    if value > 0 {
+        return Ok(());
+    }
+    let name = key.rsplit('.').next().unwrap_or(key);
+    bad(
+        key,
+        format!("0 makes no sense; expected a positive number, e.g. {name} = {example}"),
+    )
+}
+
+/// The whole configuration.
+pub(super) fn config(c: &Config) -> Check {
+    global(&c.global)?;
+    daemon(&c.daemon)?;
+    if c.store.path.as_os_str().is_empty() {
+        return bad(
+            "store.path",
+            "is empty; expected a directory, e.g. path = \".stateset-relayer/store\"".into(),
+        );
+    }
+    if c.telemetry.host.trim().is_empty() {
+        return bad(
+            "telemetry.host",
+            "is empty; expected a listen address, e.g. host = \"127.0.0.1\"".into(),
+        );
+    }
+    if c.chains.is_empty() {
+        return bad(
+            "chains",
+            "no chains are configured; add one [[chains]] section per chain, e.g.\n[[chains]]\nid = \"stateset-1\"\nrpc_addr = \"http://127.0.0.1:26657\"\ngrpc_addr = \"http://127.0.0.1:9090\"\naccount_prefix = \"cosmos\"\nkey_name = \"relayer\"\ngas_price = { price = 0.001, denom = \"stake\" }".into(),
+        );
+    }
+    let mut seen = HashSet::new();
+    for (i, chain) in c.chains.iter().enumerate() {
+        if !seen.insert(chain.id.as_str()) {
+            return bad(
+                &format!("chains[{i}].id"),
+                format!("chain `{}` is configured twice; keep one entry (each id once, e.g. id = \"stateset-1\")", chain.id),
+            );
+        }
+        self::chain(chain).map_err(|(k, m)| (format!("chains[{i}].{k}"), m))?;
+    }
+    Ok(())
+}
+
+fn global(g: &GlobalConfig) -> Check {
+    const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+    if !LEVELS.contains(&g.log_level.to_ascii_lowercase().as_str()) {
+        return bad(
+            "global.log_level",
+            format!(
+                "`{}` is not a log level; expected one of {}, e.g. log_level = \"info\"",
+                g.log_level,
+                LEVELS.join(", ")
+            ),
+        );
+    }
+    if g.key_dir.as_os_str().is_empty() {
+        return bad(
+            "global.key_dir",
+            "is empty; expected a directory, e.g. key_dir = \".stateset-relayer/keys\"".into(),
+        );
+    }
+    Ok(())
+}
+
+fn daemon(d: &DaemonConfig) -> Check {
+    let f = d.refresh_fraction;
+    if !(f.is_finite() && f > 0.0 && f < 1.0) {
+        return bad(
+            "daemon.refresh_fraction",
+            format!("{f} is not between 0 and 1; expected a number strictly between 0 and 1, e.g. refresh_fraction = 0.333 refreshes after a third of the trusting period"),
+        );
+    }
+    duration("daemon.scan_interval", d.scan_interval, (MS, HOUR), "2s")?;
+    duration("daemon.max_backoff", d.max_backoff, (SECOND, HOUR), "5m")?;
+    if !(1..=1_000_000).contains(&d.clear_interval) {
+        return bad(
+            "daemon.clear_interval",
+            format!("{} is out of range; expected a number of blocks from 1 to 1000000, e.g. clear_interval = 100", d.clear_interval),
+        );
+    }
+    if d.quarantine_after == 0 {
+        return bad(
+            "daemon.quarantine_after",
+            "0 would quarantine packets before their first submission; expected at least 1, e.g. quarantine_after = 3".into(),
+        );
+    }
+    Ok(())
+}
+
+fn chain(c: &ChainConfig) -> Check {
+    duration("rpc_timeout", c.rpc_timeout, (MS, HOUR), "10s")?;
+    duration(
+        "tx_confirmation_timeout",
+        c.tx_confirmation_timeout,
+        (MS, HOUR),
+        "30s",
+    )?;
+    duration("max_block_time", c.max_block_time, (MS, HOUR), "30s")?;
+    duration("clock_drift", c.clock_drift, (Duration::ZERO, HOUR), "5s")?;
+    if let Some(t) = c.trusting_period {
+        duration("trusting_period", t, (SECOND, YEAR), "14days")?;
+    }
+    match &c.event_source {
+        EventSourceConfig::Push { batch_delay, .. } => duration(
+            "event_source.batch_delay",
+            *batch_delay,
+            (Duration::ZERO, MINUTE),
+            "500ms",
+        )?,
+        EventSourceConfig::Pull { interval } => {
+            duration("event_source.interval", *interval, (MS, HOUR), "1s")?
+        }
+    }
+    account_prefix(&c.account_prefix).map_err(|m| ("account_prefix".to_string(), m))?;
+    key_name(&c.key_name)?;
+    if let Err(e) = c.hd_path.parse::<bip32::DerivationPath>() {
+        return bad(
+            "hd_path",
+            format!(
+                "`{}` is not a BIP-32 path ({e}); expected e.g. hd_path = \"m/44'/118'/0'/0/0\"",
+                c.hd_path
+            ),
+        );
+    }
+    if c.store_prefix.is_empty() || !c.store_prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return bad("store_prefix", format!("`{}` is not a store name; expected letters and digits, e.g. store_prefix = \"ibc\"", c.store_prefix));
+    }
+    gas(c)?;
+    positive("max_msg_num", c.max_msg_num as u64, 30)?;
+    positive("max_tx_size", c.max_tx_size as u64, 180_000)?;
+    c.packet_policy
+        .check()
+        .map_err(|(k, m)| (format!("packet_policy.{k}"), m))?;
+    c.serve.check().map_err(|(k, m)| (format!("serve.{k}"), m))
+}
+
+fn gas(c: &ChainConfig) -> Check {
+    let m = c.gas_multiplier;
+    if !(m.is_finite() && (1.0..=10.0).contains(&m)) {
+        return bad("gas_multiplier", format!("{m} is not allowed; expected a finite number from 1.0 to 10.0, e.g. gas_multiplier = 1.3"));
+    }
+    let p = c.gas_price.price;
+    if !(p.is_finite() && p >= 0.0) {
+        return bad("gas_price.price", format!("{p} is not a price; expected a finite number, 0 or more, e.g. gas_price = {{ price = 0.001, denom = \"stake\" }}"));
+    }
+    if !is_denom(&c.gas_price.denom) {
+        return bad("gas_price.denom", format!("`{}` is not a denom; expected 3 to 128 characters starting with a letter, e.g. gas_price = {{ price = 0.001, denom = \"stake\" }}", c.gas_price.denom));
+    }
+    positive("default_gas", c.default_gas, 300_000)?;
+    positive("max_gas", c.max_gas, 4_000_000)?;
+    if c.max_gas < c.default_gas {
+        return bad("max_gas", format!("{} is below default_gas ({}); expected at least default_gas, e.g. max_gas = 4000000", c.max_gas, c.default_gas));
+    }
+    Ok(())
+}
+
+/// A Cosmos SDK denom: `[a-zA-Z][a-zA-Z0-9/:._-]{2,127}`.
+fn is_denom(d: &str) -> bool {
+    let mut chars = d.chars();
+    (3..=128).contains(&d.len())
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "/:._-".contains(c))
+}
+
+fn key_name(name: &str) -> Check {
+    let ok = !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control);
+    if ok {
+        return Ok(());
+    }
+    bad("key_name", format!("`{name}` cannot name a key file; expected a name without slashes, e.g. key_name = \"relayer\""))
+}
+
+/// Checks a bech32 human-readable part as BIP-173 defines it, lowercase: 1 to 83 ASCII
+/// characters from 33 to 126. The message names the problem and gives an example.
+pub(super) fn account_prefix(prefix: &str) -> Result<(), String> {
+    let example = "expected a lowercase bech32 prefix of 1 to 83 characters, e.g. account_prefix = \"cosmos\"";
+    let problem = if prefix.is_empty() {
+        Some("is empty".to_string())
+    } else if prefix.len() > 83 {
+        Some(format!("is {} characters long", prefix.len()))
+    } else if let Some(c) = prefix.chars().find(|c| !('!'..='~').contains(c)) {
+        Some(format!("has {c:?}, which bech32 does not allow"))
+    } else if prefix.chars().any(|c| c.is_ascii_uppercase()) {
+        Some(format!(
+            "has uppercase letters (write {:?})",
+            prefix.to_ascii_lowercase()
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(format!("`{prefix}` {p}; {example}")),
+        None => Ok(()),
+    }
+}

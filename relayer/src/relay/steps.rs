@@ -1,0 +1,225 @@
+//! The relay steps of a worker: prove what the source (or destination) shows and submit
+//! MsgRecvPacket, MsgAcknowledgement, MsgTimeout or MsgTimeoutOnClose. Each returns what
+//! became of every sequence, and the ledger is updated from that.
+
+use prost::Message;
+use stateset_channels::events::Packet;
+use stateset_channels::packet::{
+    build_acknowledgement, build_recv_packet, build_timeout, build_timeout_on_close,
+};
+use stateset_channels::{paths, Ordering};
+use tracing::warn;
+
+use super::submit::{prove_and_submit, SubmitOutcome};
+use super::worker::RelayError;
+use super::Path;
+use crate::chain::tx::encode_any;
+use crate::chain::ChainEndpoint;
+use crate::store::{Ledger, PacketState, Store};
+
+/// The chains, path, store and ledger one step works with.
+pub(super) struct StepContext<'a> {
+    /// The chain the packets were sent on.
+    pub src: &'a ChainEndpoint,
+    /// The chain they go to.
+    pub dst: &'a ChainEndpoint,
+    /// The path direction.
+    pub path: &'a Path,
+    /// The store (journal).
+    pub store: &'a Store,
+    /// The source end's ledger.
+    pub ledger: &'a Ledger,
+    /// Sequences to send each in a tx of its own.
+    pub alone: &'a std::collections::HashSet<u64>,
+}
+
+/// MsgRecvPacket for `packets` on the destination.
+pub(super) async fn relay_recv(
+    cx: &StepContext<'_>,
+    packets: &[Packet],
+) -> Result<SubmitOutcome, RelayError> {
+    let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
+    let items = packets
+        .iter()
+        .map(|p| {
+            let key = paths::packet_commitment(&p.source_port, &p.source_channel, p.sequence);
+            (p.sequence, paths::key(&key))
+        })
+        .collect();
+    for p in packets {
+        ledger.mark(p.sequence, PacketState::RecvSubmitted)?;
+    }
+    let outcome = prove_and_submit(
+        src,
+        dst,
+        &path.b.client,
+        store,
+        "recv_packet",
+        items,
+        None,
+        cx.alone,
+        |i, p| {
+            // No commitment: acknowledged or timed out meanwhile.
+            p.own.value.as_ref()?;
+            Some(encode_any(&build_recv_packet(
+                packets.get(i)?,
+                p.own.proof.encode_to_vec(),
+                p.height,
+                p.signer,
+            )))
+        },
+    )
+    .await?;
+    for seq in outcome.landed.iter().chain(&outcome.redundant) {
+        ledger.mark(*seq, PacketState::Received)?;
+    }
+    Ok(outcome)
+}
+
+/// MsgAcknowledgement for `acks` on the source.
+pub(super) async fn relay_acks(
+    cx: &StepContext<'_>,
+    acks: &[(u64, (Packet, Vec<u8>))],
+) -> Result<SubmitOutcome, RelayError> {
+    let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
+    let items = acks
+        .iter()
+        .map(|(seq, (p, _))| {
+            let key = paths::packet_ack(&p.destination_port, &p.destination_channel, p.sequence);
+            (*seq, paths::key(&key))
+        })
+        .collect();
+    let outcome = prove_and_submit(
+        dst,
+        src,
+        &path.a.client,
+        store,
+        "acknowledgement",
+        items,
+        None,
+        cx.alone,
+        |i, proven| {
+            proven.own.value.as_ref()?;
+            let (p, ack) = &acks.get(i)?.1;
+            Some(encode_any(&build_acknowledgement(
+                p,
+                ack.clone(),
+                proven.own.proof.encode_to_vec(),
+                proven.height,
+                proven.signer,
+            )))
+        },
+    )
+    .await?;
+    for seq in outcome.landed.iter().chain(&outcome.redundant) {
+        ledger.finish(*seq)?;
+    }
+    Ok(outcome)
+}
+
+/// MsgTimeout (or MsgTimeoutOnClose when the destination end is closed) for `packets` on
+/// the source.
+pub(super) async fn relay_timeouts(
+    cx: &StepContext<'_>,
+    packets: &[Packet],
+    dst_closed: bool,
+) -> Result<SubmitOutcome, RelayError> {
+    let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
+    let ordered = path.ordering == Ordering::Ordered;
+    let items = packets
+        .iter()
+        .map(|p| {
+            let (port, channel) = (&p.destination_port, &p.destination_channel);
+            let key = if ordered {
+                paths::next_sequence_recv(port, channel)
+            } else {
+                paths::packet_receipt(port, channel, p.sequence)
+            };
+            (p.sequence, paths::key(&key))
+        })
+        .collect();
+    // A closed destination end: MsgTimeoutOnClose, proving the end closed at the same height.
+    let closed_end =
+        dst_closed.then(|| paths::key(&paths::channel_end(&path.b.port, &path.b.channel)));
+    let what = if dst_closed {
+        "timeout_on_close"
+    } else {
+        "timeout"
+    };
+    let name = path.name();
+    let outcome = prove_and_submit(
+        dst,
+        src,
+        &path.a.client,
+        store,
+        what,
+        items,
+        closed_end,
+        cx.alone,
+        |i, proven| {
+            let p = packets.get(i)?;
+            let next_recv = if ordered {
+                match next_sequence_recv(proven.own.value.as_deref()) {
+                    Some(n) => n,
+                    None => {
+                        warn!(path = %name, sequence = p.sequence, value = ?proven.own.value,
+                            "next sequence receive is missing or malformed; no timeout built");
+                        stateset_monitoring::global()
+                            .malformed_events
+                            .with_label_values(&[dst.id()])
+                            .inc();
+                        return None;
+                    }
+                }
+            } else if proven.own.value.is_some() {
+                return None; // received after all
+            } else {
+                p.sequence
+            };
+            let proof = proven.own.proof.encode_to_vec();
+            Some(match proven.shared {
+                Some(closed) => {
+                    closed.value.as_ref()?;
+                    encode_any(&build_timeout_on_close(
+                        p,
+                        proof,
+                        closed.proof.encode_to_vec(),
+                        proven.height,
+                        next_recv,
+                        proven.signer,
+                    ))
+                }
+                None => encode_any(&build_timeout(
+                    p,
+                    proof,
+                    proven.height,
+                    next_recv,
+                    proven.signer,
+                )),
+            })
+        },
+    )
+    .await?;
+    for seq in outcome.landed.iter().chain(&outcome.redundant) {
+        ledger.finish(*seq)?;
+    }
+    Ok(outcome)
+}
+
+/// A next-sequence-receive value as the chain stores it: 8 bytes, big-endian.
+fn next_sequence_recv(value: Option<&[u8]>) -> Option<u64> {
+    let bytes: [u8; 8] = value?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_sequence_recv_is_eight_big_endian_bytes_or_nothing() {
+        use super::next_sequence_recv as n;
+        assert_eq!(n(Some(&[0, 0, 0, 0, 0, 0, 1, 2])), Some(258));
+        assert_eq!(n(Some(&[1, 2])), None);
+        assert_eq!(n(Some(&[])), None);
+        assert_eq!(n(None), None);
+    }
+}
