@@ -162,6 +162,34 @@ async fn a_forged_update_from_a_fork_is_detected_and_the_client_frozen() {
         split.fork_hash
     );
 
+    // A relayer that lists the fork as a witness of B never submits B's header: the witness
+    // contradicts it. The client stays where it was.
+    let before = client::summarize(host, &client).await.expect("summary");
+    let witnessed = RelayerHome::new(&[&a, &b], DaemonSettings::default());
+    witnessed.set_chain_option(
+        b.chain_id(),
+        "witness_rpc_addrs",
+        &format!("[\"{}\"]", fork.rpc_url()),
+    );
+    let refused = witnessed.run_with_timeout(
+        [
+            "update",
+            "client",
+            "--host-chain",
+            a.chain_id(),
+            "--client",
+            &client,
+        ],
+        Duration::from_secs(60),
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    println!("with the fork as witness: {stderr}");
+    assert!(!refused.status.success(), "{stderr}");
+    assert_ne!(refused.status.code(), Some(101), "a panic: {stderr}");
+    assert!(stderr.contains("witness"), "{stderr}");
+    let after = client::summarize(host, &client).await.expect("summary");
+    assert_eq!(after.latest_height, before.latest_height);
+
     // Another party points chain B at the fork and updates the relayer's client on A.
     let forger = forger_home(&a, &b, &fork);
     let forged = forger.run_with_timeout(
@@ -259,11 +287,12 @@ async fn a_forged_update_from_a_fork_is_detected_and_the_client_frozen() {
         );
     }
     if DAEMON_CALLS_WATCHER {
-        assert!(
-            daemon.log().contains("misbehaviour evidence submitted"),
-            "{}",
-            daemon.log()
-        );
+        // The daemon logs once it has seen the client Frozen, a moment after the chain says so.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !daemon.log().contains("misbehaviour evidence submitted") {
+            assert!(Instant::now() < deadline, "{}", daemon.log());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     // The chain says Frozen too, and the relayer refuses to update the client any more.

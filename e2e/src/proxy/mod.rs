@@ -50,8 +50,9 @@ pub use route::{route_direct, route_through, set_chain_value, set_endpoints, Cha
 pub enum Mode {
     /// Forward everything unchanged.
     Clean,
-    /// Random faults, drawn independently for every RPC request, every chunk of bytes a
-    /// gRPC client sends, and every websocket connection:
+    /// Random faults, drawn independently for every RPC request, every gRPC call (HTTP/2
+    /// HEADERS frame; a fault then hits the whole connection, as losing an HTTP/2
+    /// connection does), and every websocket connection:
     ///
     /// - with probability `drop` the exchange is lost: the connection is closed (FIN)
     ///   without an answer, either before the request reaches the node or after the node
@@ -61,9 +62,10 @@ pub enum Mode {
     ///   `500 Internal Server Error` with a JSON-RPC error body;
     /// - with probability `reset` the connection is reset (RST), again before or after
     ///   the node saw the request;
-    /// - every request (gRPC: every chunk; websocket: the upgrade) waits a delay drawn
-    ///   uniformly from `delay` first (an empty range means no delay). On gRPC the delay
-    ///   holds up the whole HTTP/2 connection, as a slow link would.
+    /// - every request (websocket: the upgrade) waits a delay drawn uniformly from `delay`
+    ///   first (an empty range means no delay). On gRPC the delay counts from the
+    ///   request's arrival and bytes keep their order, so a late request holds up those
+    ///   behind it on the same connection, as on a link with jitter.
     ///
     /// A websocket opened while in Chaos is also reset after a lifetime drawn uniformly
     /// from 2–30 s, unless the mode has left Chaos by then, so event subscriptions are
@@ -117,10 +119,11 @@ impl Mode {
 pub struct Counters {
     /// Client connections accepted.
     pub connections: u64,
-    /// RPC: HTTP requests read (websocket upgrades included). gRPC: chunks of bytes read
-    /// from clients.
+    /// RPC: HTTP requests read (websocket upgrades included). gRPC: calls started (HTTP/2
+    /// HEADERS frames from clients).
     pub requests: u64,
-    /// RPC: answers from the node passed on to the client (rewritten or not).
+    /// RPC: answers from the node passed on to the client (rewritten or not). gRPC: chunks
+    /// of client bytes passed on to the node.
     pub forwarded: u64,
     /// Exchanges lost on purpose (connection closed without an answer).
     pub dropped: u64,

@@ -1,8 +1,10 @@
-//! The gRPC side: a TCP forwarder. Faults are drawn per chunk of bytes the client sends
-//! (for gRPC roughly one request, or an HTTP/2 control frame). A chunk's delay counts from
-//! its arrival and chunks keep their order, like a link with jitter: delays overlap
-//! rather than add up, but a late chunk holds up the ones behind it. A drop closes both
-//! sides and a reset resets both, when the faulty chunk's turn comes.
+//! The gRPC side: a TCP forwarder that follows the HTTP/2 frames the client sends, so
+//! that faults are drawn per request: once for every HEADERS frame (a new gRPC call), not
+//! for control frames. A chunk carrying requests waits the longest of their delays,
+//! counted from its arrival; chunks keep their order, like a link with jitter (delays
+//! overlap rather than add up, but a late chunk holds up those behind it). A drop closes
+//! both sides and a reset resets both when the faulty chunk's turn comes, failing every
+//! call in flight on the connection, as losing an HTTP/2 connection does.
 
 use std::time::Duration;
 
@@ -11,7 +13,59 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{bump, Fault, Shared};
+use super::{bump, Decision, Fault, Shared};
+
+/// Counts the HEADERS frames in the client's byte stream, across chunk boundaries.
+struct FrameCounter {
+    /// Bytes of the connection preface still to skip.
+    preface_left: usize,
+    /// The frame header being read (9 bytes).
+    header: Vec<u8>,
+    /// Payload bytes of the current frame still to skip.
+    payload_left: usize,
+}
+
+impl FrameCounter {
+    fn new() -> Self {
+        FrameCounter {
+            preface_left: b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".len(),
+            header: Vec::with_capacity(9),
+            payload_left: 0,
+        }
+    }
+
+    /// The number of HEADERS frames that start in `data`.
+    fn headers_in(&mut self, data: &[u8]) -> usize {
+        let mut at = 0;
+        let mut count = 0;
+        while at < data.len() {
+            let left = data.len() - at;
+            if self.preface_left > 0 {
+                let k = self.preface_left.min(left);
+                self.preface_left -= k;
+                at += k;
+            } else if self.payload_left > 0 {
+                let k = self.payload_left.min(left);
+                self.payload_left -= k;
+                at += k;
+            } else {
+                let k = (9 - self.header.len()).min(left);
+                self.header.extend_from_slice(&data[at..at + k]);
+                at += k;
+                if self.header.len() == 9 {
+                    let h = &self.header;
+                    self.payload_left =
+                        (usize::from(h[0]) << 16) | (usize::from(h[1]) << 8) | usize::from(h[2]);
+                    if h[3] == 0x1 {
+                        count += 1;
+                    }
+                    self.header.clear();
+                }
+            }
+        }
+        count
+    }
+}
 
 /// How the client→node direction ended.
 enum End {
@@ -55,6 +109,7 @@ pub(super) async fn serve_connection(client: TcpStream, shared: &Shared) {
     let (queue, mut queued) = mpsc::channel::<Chunk>(QUEUE);
     let read = async move {
         let mut buf = vec![0u8; 64 * 1024];
+        let mut frames = FrameCounter::new();
         loop {
             let n = match client_read.read(&mut buf).await {
                 Ok(0) => {
@@ -64,11 +119,21 @@ pub(super) async fn serve_connection(client: TcpStream, shared: &Shared) {
                 Ok(n) => n,
                 Err(_) => return,
             };
-            bump(&shared.counters.requests);
             let mode = shared.mode();
-            let decision = shared.decide(&mode);
-            if !decision.delay.is_zero() {
-                bump(&shared.counters.delayed);
+            let mut decision = Decision {
+                fault: Fault::None,
+                delay: Duration::ZERO,
+            };
+            for _ in 0..frames.headers_in(&buf[..n]) {
+                bump(&shared.counters.requests);
+                let d = shared.decide(&mode);
+                if !d.delay.is_zero() {
+                    bump(&shared.counters.delayed);
+                }
+                decision.delay = decision.delay.max(d.delay);
+                if decision.fault == Fault::None {
+                    decision.fault = d.fault;
+                }
             }
             let chunk = Chunk::Data {
                 due: Instant::now() + decision.delay,
@@ -100,6 +165,7 @@ pub(super) async fn serve_connection(client: TcpStream, shared: &Shared) {
             if node_write.write_all(&bytes).await.is_err() {
                 return End::Failed;
             }
+            bump(&shared.counters.forwarded);
             match fault {
                 Fault::Drop { after: true } => {
                     tokio::time::sleep(AFTER).await;

@@ -56,14 +56,28 @@ pub struct ChainEndpoint {
     rpc: RpcClient,
     grpc: GrpcClient,
     submitter: Option<Arc<TxSubmitter>>,
+    /// Headers whose commit was checked, by height: proofs are verified against their app
+    /// hashes, fetched and checked once per height however many keys are proven there.
+    checked_headers: Arc<tokio::sync::Mutex<HeaderCache>>,
 }
+
+/// The last few checked headers of a chain.
+#[derive(Debug, Default)]
+struct HeaderCache {
+    headers: std::collections::VecDeque<tendermint::block::Header>,
+}
+
+/// Checked headers kept per chain.
+const HEADER_CACHE: usize = 32;
 
 impl ChainEndpoint {
     /// Connects to the chain of `config` (checking that the node serves that chain id).
     /// With a key ring, loads the chain's `key_name` to sign txs.
     pub async fn connect(config: &ChainConfig, keys: Option<&KeyRing>) -> Result<Self, ChainError> {
         let chain = config.id.to_string();
-        let rpc = RpcClient::connect(&chain, &config.rpc_addr, config.rpc_timeout).await?;
+        let rpc = RpcClient::connect(&chain, &config.rpc_addr, config.rpc_timeout)
+            .await?
+            .with_witnesses(connect_witnesses(config).await?);
         let grpc = GrpcClient::new(&chain, &config.grpc_addr, config.rpc_timeout)?;
         check_grpc_chain(&grpc, &chain, &config.grpc_addr).await?;
         let submitter = match keys {
@@ -96,6 +110,7 @@ impl ChainEndpoint {
             rpc,
             grpc,
             submitter,
+            checked_headers: Arc::default(),
         })
     }
 
@@ -211,12 +226,32 @@ impl ChainEndpoint {
     }
 
     /// The header at `height`, waiting (with a deadline) until the chain has produced it.
+    /// Its commit is checked first (validator sets hash to the header's, more than 2/3 of
+    /// the power signed it), once per height: the app hash proofs are verified against is
+    /// one the chain's validators signed.
     pub async fn wait_for_header(
         &self,
         height: Height,
     ) -> Result<tendermint::block::Header, ChainError> {
+        let mut cache = self.checked_headers.lock().await;
+        if let Some(h) = cache.headers.iter().find(|h| h.height == height) {
+            return Ok(h.clone());
+        }
         self.wait_for_height(height, NEXT_BLOCK_WAIT).await?;
-        Ok(self.rpc.signed_header(height).await?.header)
+        let block = crate::client::LightBlockSource::light_block(&self.rpc, height).await?;
+        crate::client::verify::check_self_consistent(self.id(), &block).map_err(|e| {
+            ChainError::Decode {
+                chain: self.id().to_string(),
+                method: "commit",
+                detail: e.to_string(),
+            }
+        })?;
+        let header = block.signed_header.header;
+        if cache.headers.len() >= HEADER_CACHE {
+            cache.headers.pop_front();
+        }
+        cache.headers.push_back(header.clone());
+        Ok(header)
     }
 
     /// Waits until the chain's latest height is at least `height`.
@@ -240,6 +275,22 @@ impl ChainEndpoint {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// The witnesses of `config`'s chain. One that answers for another chain id is a config
+/// error; one that is unreachable now is left out with a warning (it cannot contradict).
+async fn connect_witnesses(config: &ChainConfig) -> Result<Vec<RpcClient>, ChainError> {
+    let chain = config.id.to_string();
+    let mut witnesses = Vec::new();
+    for url in &config.witness_rpc_addrs {
+        match RpcClient::connect(&chain, url, config.rpc_timeout).await {
+            Ok(w) => witnesses.push(w),
+            Err(e @ ChainError::Decode { .. }) => return Err(e),
+            Err(e) => tracing::warn!(chain = %chain, witness = %url, error = %e,
+                "witness unreachable; headers are checked with the others"),
+        }
+    }
+    Ok(witnesses)
 }
 
 /// The gRPC endpoint must serve the chain the config names (a mix-up of ports between two

@@ -26,6 +26,8 @@ pub struct RpcClient {
     url: Url,
     client: HttpClient,
     compat: CompatMode,
+    /// Other nodes of the chain that headers are checked with before they are submitted.
+    witnesses: std::sync::Arc<Vec<RpcClient>>,
 }
 
 impl RpcClient {
@@ -45,6 +47,7 @@ impl RpcClient {
             url: url.clone(),
             client: build(CompatMode::latest())?,
             compat: CompatMode::latest(),
+            witnesses: std::sync::Arc::default(),
         };
         let status = probe.status().await?;
         let mode =
@@ -65,6 +68,17 @@ impl RpcClient {
             compat: mode,
             ..probe
         })
+    }
+
+    /// This client, checking headers with `witnesses` (nodes of the same chain).
+    pub fn with_witnesses(mut self, witnesses: Vec<RpcClient>) -> Self {
+        self.witnesses = std::sync::Arc::new(witnesses);
+        self
+    }
+
+    /// The witnesses headers are checked with.
+    pub fn witnesses(&self) -> &[RpcClient] {
+        &self.witnesses
     }
 
     /// The CometBFT dialect the node speaks.

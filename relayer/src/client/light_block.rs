@@ -6,7 +6,13 @@ use tendermint::block::Height as TmHeight;
 use tendermint::validator;
 use tendermint_light_client_verifier::types::{LightBlock, PeerId};
 
+use tracing::{error, warn};
+
 use crate::chain::{ChainError, RpcClient};
+
+/// How long a witness that is behind is waited for before a header is submitted without
+/// its word.
+const WITNESS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A source of light blocks of one chain. The relayer reads them over RPC; tests wrap that
 /// source to serve tampered blocks to the verifier.
@@ -17,6 +23,17 @@ pub trait LightBlockSource: Send + Sync {
         &self,
         height: TmHeight,
     ) -> impl Future<Output = Result<LightBlock, ChainError>> + Send;
+
+    /// Checks verified blocks with the chain's witnesses before they are submitted: a block
+    /// a witness contradicts is an error (and evidence of an attack on this source). A
+    /// source without witnesses confirms everything.
+    fn confirm(
+        &self,
+        blocks: &[LightBlock],
+    ) -> impl Future<Output = Result<(), ChainError>> + Send {
+        let _ = blocks;
+        std::future::ready(Ok(()))
+    }
 }
 
 impl LightBlockSource for RpcClient {
@@ -41,6 +58,43 @@ impl LightBlockSource for RpcClient {
             next_validators,
             PeerId::new([0; 20]),
         ))
+    }
+
+    async fn confirm(&self, blocks: &[LightBlock]) -> Result<(), ChainError> {
+        for witness in self.witnesses() {
+            for block in blocks {
+                let height = block.height();
+                let ours = block.signed_header.header.hash();
+                // A witness a few blocks behind is given a moment to reach the height.
+                let deadline = tokio::time::Instant::now() + WITNESS_WAIT;
+                while witness.latest_height().await.is_ok_and(|h| h < height)
+                    && tokio::time::Instant::now() < deadline
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                match witness.signed_header(height).await {
+                    Ok(theirs) if theirs.header.hash() == ours => {}
+                    Ok(theirs) => {
+                        error!(chain = self.chain_id(), %height, witness = %witness.url(),
+                            ours = %ours, theirs = %theirs.header.hash(),
+                            "a witness contradicts the header: not submitted (evidence of a fork or a lying node)");
+                        return Err(ChainError::Decode {
+                            chain: self.chain_id().to_string(),
+                            method: "witness",
+                            detail: format!(
+                                "witness {} has block {height} as {}, the primary node as {ours}: the header is not submitted",
+                                witness.url(),
+                                theirs.header.hash()
+                            ),
+                        });
+                    }
+                    // A witness that is down or behind cannot contradict; say so and go on.
+                    Err(e) => warn!(chain = self.chain_id(), %height, witness = %witness.url(),
+                        error = %e, "witness could not confirm a header"),
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -255,6 +255,7 @@ pub async fn update_msgs<S: LightBlockSource>(
     };
     let headers =
         verify_to_target(source, source_chain_id, trusted.clone(), target, &options).await?;
+    source.confirm(&headers).await?;
     let signer = signer(host)?;
     Ok(Some(UpdatePlan {
         msgs: update_client_msgs(client_id, &trusted, &headers, &signer),

@@ -226,6 +226,7 @@ fn chain_form(key: &str) -> Option<&'static str> {
     Some(match key {
         "id" => "a chain id, e.g. id = \"stateset-1\"",
         "rpc_addr" => "an http(s) URL, e.g. rpc_addr = \"http://127.0.0.1:26657\"",
+        "witness_rpc_addrs" => "a list of http(s) URLs of other nodes of the chain, e.g. witness_rpc_addrs = [\"http://10.0.0.2:26657\"]",
         "grpc_addr" => "an http(s) URL with a port, e.g. grpc_addr = \"http://127.0.0.1:9090\"",
         "event_source.mode" => "\"push\" or \"pull\", e.g. event_source = { mode = \"push\", url = \"ws://127.0.0.1:26657/websocket\", batch_delay = \"500ms\" } or event_source = { mode = \"pull\", interval = \"1s\" }",
         "event_source" => "a table like event_source = { mode = \"push\", url = \"ws://127.0.0.1:26657/websocket\", batch_delay = \"500ms\" } or event_source = { mode = \"pull\", interval = \"1s\" }",

@@ -122,6 +122,10 @@ pub struct ChainConfig {
     /// gRPC address, `http(s)://host:port`.
     #[serde(deserialize_with = "super::values::grpc_url")]
     pub grpc_addr: String,
+    /// Other nodes of the chain (CometBFT RPC) that every header is checked with before it
+    /// goes into a MsgUpdateClient: a header a witness contradicts is never submitted.
+    #[serde(default, deserialize_with = "super::values::http_urls")]
+    pub witness_rpc_addrs: Vec<tendermint_rpc::Url>,
     /// Event source.
     #[serde(default)]
     pub event_source: EventSourceConfig,

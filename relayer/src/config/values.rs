@@ -236,6 +236,15 @@ pub(super) fn http_url<'de, D: Deserializer<'de>>(d: D) -> Result<tendermint_rpc
     parse_url(&s, &["http", "https"], "rpc_addr", "http://127.0.0.1:26657")
 }
 
+pub(super) fn http_urls<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<tendermint_rpc::Url>, D::Error> {
+    let list = Vec::<String>::deserialize(d)?;
+    list.iter()
+        .map(|s| parse_url(s, &["http", "https"], "witness_rpc_addrs", "http://10.0.0.2:26657"))
+        .collect()
+}
+
 fn opt_ws_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<tendermint_rpc::Url>, D::Error> {
     let s = String::deserialize(d)?;
     parse_url(&s, &["ws", "wss"], "url", "ws://127.0.0.1:26657/websocket").map(Some)

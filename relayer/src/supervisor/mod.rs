@@ -130,6 +130,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
                 continue;
             };
             let (pairs, stop) = (pairs.clone(), shutdown.clone());
+            let (host_id, source_id) = (host.id.to_string(), source.id.to_string());
             supervisor.spawn(format!("pair {}<-{}", host.id, source.id), move || {
                 let task = PairTask {
                     shared: pairs.clone(),
@@ -137,8 +138,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
                     source: source_chain.clone(),
                     discover: i < j,
                 };
-                let span =
-                    info_span!("pair", host = %task.host_id(), counterparty = %task.source_id());
+                let span = info_span!("pair", host = %host_id, counterparty = %source_id);
                 task.run(stop.clone()).instrument(span)
             });
         }

@@ -43,22 +43,6 @@ pub(super) struct PairTask {
 }
 
 impl PairTask {
-    pub(super) fn host_id(&self) -> String {
-        self.host
-            .endpoint
-            .borrow()
-            .as_ref()
-            .map_or_else(String::new, |e| e.id().to_string())
-    }
-
-    pub(super) fn source_id(&self) -> String {
-        self.source
-            .endpoint
-            .borrow()
-            .as_ref()
-            .map_or_else(String::new, |e| e.id().to_string())
-    }
-
     /// Keeps the served clients of `source` on `host` fresh, finishes handshakes from
     /// `host`'s side, and starts the paths it discovers. Failing work is backed off.
     pub(super) async fn run(mut self, shutdown: CancellationToken) -> anyhow::Result<()> {
