@@ -241,7 +241,14 @@ pub(super) fn http_urls<'de, D: Deserializer<'de>>(
 ) -> Result<Vec<tendermint_rpc::Url>, D::Error> {
     let list = Vec::<String>::deserialize(d)?;
     list.iter()
-        .map(|s| parse_url(s, &["http", "https"], "witness_rpc_addrs", "http://10.0.0.2:26657"))
+        .map(|s| {
+            parse_url(
+                s,
+                &["http", "https"],
+                "witness_rpc_addrs",
+                "http://10.0.0.2:26657",
+            )
+        })
         .collect()
 }
 
