@@ -22,6 +22,7 @@
 )]
 
 pub mod channel;
+pub mod commitment;
 pub mod connection;
 pub mod error;
 pub mod events;

@@ -10,6 +10,8 @@ use stateset_channels::packet::{
 use stateset_channels::{paths, Ordering};
 use tracing::warn;
 
+use stateset_channels::commitment::{ack_commitment, packet_commitment};
+
 use super::submit::{prove_and_submit, SubmitOutcome};
 use super::worker::RelayError;
 use super::Path;
@@ -49,7 +51,8 @@ pub(super) async fn relay_recv(
     for p in packets {
         ledger.mark(p.sequence, PacketState::RecvSubmitted)?;
     }
-    let outcome = prove_and_submit(
+    let mismatched = std::sync::Mutex::new(Vec::new());
+    let mut outcome = prove_and_submit(
         src,
         dst,
         &path.b.client,
@@ -60,9 +63,16 @@ pub(super) async fn relay_recv(
         cx.alone,
         |i, p| {
             // No commitment: acknowledged or timed out meanwhile.
-            p.own.value.as_ref()?;
+            let proven = p.own.value.as_deref()?;
+            let packet = packets.get(i)?;
+            if proven != packet_commitment(packet).as_slice() {
+                if let Ok(mut m) = mismatched.lock() {
+                    m.push(packet.sequence);
+                }
+                return None;
+            }
             Some(encode_any(&build_recv_packet(
-                packets.get(i)?,
+                packet,
                 p.own.proof.encode_to_vec(),
                 p.height,
                 p.signer,
@@ -73,6 +83,12 @@ pub(super) async fn relay_recv(
     for seq in outcome.landed.iter().chain(&outcome.redundant) {
         ledger.mark(*seq, PacketState::Received)?;
     }
+    forget_mismatched(
+        cx,
+        "packet data",
+        mismatched.into_inner().unwrap_or_default(),
+        &mut outcome,
+    )?;
     Ok(outcome)
 }
 
@@ -89,7 +105,8 @@ pub(super) async fn relay_acks(
             (*seq, paths::key(&key))
         })
         .collect();
-    let outcome = prove_and_submit(
+    let mismatched = std::sync::Mutex::new(Vec::new());
+    let mut outcome = prove_and_submit(
         dst,
         src,
         &path.a.client,
@@ -99,8 +116,14 @@ pub(super) async fn relay_acks(
         None,
         cx.alone,
         |i, proven| {
-            proven.own.value.as_ref()?;
+            let stored = proven.own.value.as_deref()?;
             let (p, ack) = &acks.get(i)?.1;
+            if stored != ack_commitment(ack).as_slice() {
+                if let Ok(mut m) = mismatched.lock() {
+                    m.push(p.sequence);
+                }
+                return None;
+            }
             Some(encode_any(&build_acknowledgement(
                 p,
                 ack.clone(),
@@ -114,7 +137,34 @@ pub(super) async fn relay_acks(
     for seq in outcome.landed.iter().chain(&outcome.redundant) {
         ledger.finish(*seq)?;
     }
+    forget_mismatched(
+        cx,
+        "acknowledgement",
+        mismatched.into_inner().unwrap_or_default(),
+        &mut outcome,
+    )?;
     Ok(outcome)
+}
+
+/// Drops from the ledger the records whose event data did not match what the chain proves
+/// (a node served a wrong event): clearing fetches them again from the chain.
+fn forget_mismatched(
+    cx: &StepContext<'_>,
+    what: &str,
+    seqs: Vec<u64>,
+    outcome: &mut SubmitOutcome,
+) -> Result<(), RelayError> {
+    for seq in &seqs {
+        warn!(path = %cx.path.name(), sequence = seq, what,
+            "event data does not match the commitment the chain proves; fetching it again");
+        cx.ledger.finish(*seq)?;
+        stateset_monitoring::global()
+            .malformed_events
+            .with_label_values(&[cx.src.id()])
+            .inc();
+    }
+    outcome.refetch.extend(seqs);
+    Ok(())
 }
 
 /// MsgTimeout (or MsgTimeoutOnClose when the destination end is closed) for `packets` on

@@ -50,6 +50,9 @@ pub(super) struct SubmitOutcome {
     pub suspects: Vec<u64>,
     /// The first failure, if any.
     pub error: Option<ChainError>,
+    /// Sequences whose event data did not match the chain's commitment: dropped from the
+    /// ledger for clearing to fetch again.
+    pub refetch: Vec<u64>,
 }
 
 /// One tx of a relay step.

@@ -55,6 +55,8 @@ pub struct CycleReport {
     pub redundant: usize,
     /// Packets quarantined in this cycle.
     pub quarantined: usize,
+    /// Records dropped because their event data did not match the chain's commitment.
+    pub refetch: usize,
 }
 
 impl CycleReport {
@@ -71,6 +73,14 @@ pub struct WorkerSettings {
     /// Leave alone the sequences the config excludes (`excluded_sequences`); `clear packets`
     /// does not, since the operator names the sequences there.
     pub honour_exclusions: bool,
+}
+
+/// The signals a worker waits on and gives.
+pub struct WorkerSignals {
+    /// Notified when either chain's scanner recorded new blocks.
+    pub wake: [Arc<Notify>; 2],
+    /// Notified by the worker when clearing should fetch records again.
+    pub clear_now: Arc<Notify>,
 }
 
 /// What a worker keeps between cycles.
@@ -90,10 +100,11 @@ pub async fn run_worker(
     dst: ChainEndpoint,
     path: Path,
     store: Store,
-    wake: [Arc<Notify>; 2],
+    signals: WorkerSignals,
     settings: WorkerSettings,
     shutdown: CancellationToken,
 ) -> Result<(), RelayError> {
+    let WorkerSignals { wake, clear_now } = signals;
     let name = path.name();
     let ledger = store.ledger(&path.a.chain, path.a.port.as_str(), path.a.channel.as_str())?;
     info!(path = %name, pending = ledger.len(), "worker started");
@@ -109,6 +120,10 @@ pub async fn run_worker(
         match outcome {
             Ok(report) => {
                 backoff = Duration::from_millis(500);
+                if report.refetch > 0 {
+                    // Records whose event data the chain contradicts: clearing fetches them.
+                    clear_now.notify_waiters();
+                }
                 if !report.is_empty() {
                     info!(path = %name, received = report.received, acked = report.acked,
                         timed_out = report.timed_out, redundant = report.redundant,
@@ -260,6 +275,7 @@ impl CycleContext<'_> {
             self.settings.quarantine_after,
         )?;
         report.quarantined += quarantined.len();
+        report.refetch += outcome.refetch.len();
         report.redundant += outcome.redundant.len();
         stateset_monitoring::global()
             .redundant_messages

@@ -13,7 +13,7 @@ use crate::chain::ChainEndpoint;
 use crate::client::scope::ClientScope;
 use crate::handshake::DriveError;
 use crate::relay::clear::clear;
-use crate::relay::worker::{run_worker, WorkerSettings};
+use crate::relay::worker::{run_worker, WorkerSettings, WorkerSignals};
 use crate::relay::{ChannelEnd, Path};
 use crate::store::Store;
 use crate::supervisor::tasks::Supervisor;
@@ -135,13 +135,16 @@ pub fn spawn_path(supervisor: &Supervisor, ctx: PathContext, path: Path) {
             );
             let span = info_span!("path", path = %p.name());
             async move {
-                let wake = [src.wake.clone(), dst.wake.clone()];
+                let signals = WorkerSignals {
+                    wake: [src.wake.clone(), dst.wake.clone()],
+                    clear_now: src.clear_now.clone(),
+                };
                 run_worker(
                     src.endpoint,
                     dst.endpoint,
                     p,
                     store,
-                    wake,
+                    signals,
                     settings,
                     shutdown,
                 )
