@@ -290,7 +290,7 @@ fn log_summary(log: &str) -> Vec<(usize, String)> {
         entry.0 += 1;
     }
     let mut out: Vec<(usize, String)> = groups.into_values().collect();
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|b| std::cmp::Reverse(b.0));
     out
 }
 
@@ -302,7 +302,7 @@ fn print_log_summary(name: &str, log: &str) {
         summary.len()
     );
     for (n, line) in summary.iter().take(25) {
-        let line: String = line.chars().take(400).collect();
+        let line: String = line.chars().take(1200).collect();
         println!("  {n:>6} x {line}");
     }
 }
@@ -440,11 +440,15 @@ fn websocket_new_block(port: u16) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------
 
 #[test]
+#[ignore = "long mode: run by `scripts/test --all`"]
 fn proxy_passes_rewrites_and_breaks_what_it_is_told_to() {
     let (a, b) = two_chains("proxy-a-1", "proxy-b-1");
     let px = ChainProxies::start(&a, seed());
     let (p, direct) = (px.rpc.port(), a.ports().rpc);
 
+    // Blocks with a previous commit to forge.
+    a.wait_for_height(5, Duration::from_secs(30))
+        .expect("A reaches height 5");
     // Clean: the same answers as the node.
     let status = rpc_result(p, "status", serde_json::json!({}));
     assert_eq!(status["node_info"]["network"], a.chain_id());
@@ -469,6 +473,7 @@ fn proxy_passes_rewrites_and_breaks_what_it_is_told_to() {
     px.rpc.set_mode(Mode::ForgeCommitSignatures);
     let forged = rpc_result(p, "commit", serde_json::json!({ "height": hs }));
     let sig = "/signed_header/commit/signatures/0/signature";
+    assert!(node.pointer(sig).is_some(), "a commit signature in {node}");
     assert_ne!(forged.pointer(sig), node.pointer(sig));
     assert_eq!(
         forged.pointer("/signed_header/header"),
@@ -477,6 +482,10 @@ fn proxy_passes_rewrites_and_breaks_what_it_is_told_to() {
     let block = rpc_result(p, "block", serde_json::json!({ "height": hs }));
     let real_block = rpc_result(direct, "block", serde_json::json!({ "height": hs }));
     let last = "/block/last_commit/signatures/0/signature";
+    assert!(
+        real_block.pointer(last).is_some(),
+        "a last-commit signature"
+    );
     assert_ne!(block.pointer(last), real_block.pointer(last));
 
     px.rpc.set_mode(Mode::SwapValidators);
@@ -496,6 +505,7 @@ fn proxy_passes_rewrites_and_breaks_what_it_is_told_to() {
     px.rpc.set_mode(Mode::AlterAppHash);
     let altered = rpc_result(p, "commit", serde_json::json!({ "height": hs }));
     let app = "/signed_header/header/app_hash";
+    assert!(node.pointer(app).is_some());
     assert_ne!(altered.pointer(app), node.pointer(app));
     assert_eq!(
         altered.pointer("/signed_header/commit"),
@@ -582,12 +592,13 @@ fn proxy_passes_rewrites_and_breaks_what_it_is_told_to() {
     let out = home.run_with_timeout(["query", "status"], Duration::from_secs(120));
     let code = out.status.code();
     println!(
-        "query status with every gRPC chunk dropped: exit {code:?}: {}",
+        "query status with every gRPC call dropped: exit {code:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout).trim(),
         String::from_utf8_lossy(&out.stderr).trim()
     );
     assert!(
-        !out.status.success() || !String::from_utf8_lossy(&out.stdout).contains(a.chain_id()),
-        "a chain whose gRPC drops everything cannot look healthy"
+        !out.status.success(),
+        "a chain whose gRPC drops every call cannot be queried"
     );
     assert_ne!(code, Some(101), "the relayer panicked");
     assert!(px.grpc.counters().dropped > 0);
@@ -604,6 +615,7 @@ fn base64_decode(text: &str) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------
 
 #[test]
+#[ignore = "long mode: run by `scripts/test --all`"]
 fn forged_headers_are_never_submitted() {
     let (a, b) = two_chains("forge-a-1", "forge-b-1");
     let home = RelayerHome::new(&[&a, &b], DaemonSettings::default());
@@ -754,6 +766,7 @@ struct Recovery {
 }
 
 #[test]
+#[ignore = "long mode: run by `scripts/test --all`"]
 fn chaos_loses_nothing() {
     let (a, b) = two_chains("chaos-a-1", "chaos-b-1");
     let port = free_port().expect("a free port");
@@ -914,20 +927,9 @@ fn chaos_loses_nothing() {
             r.dst_blocks, r.seconds, r.src_blocks_to_ack
         );
     }
-    // A packet included at source height H can be proven once H+1 exists (one source
-    // block), the scanner reads H when the websocket (or 1 s polling) announces it, and
-    // the MsgRecvPacket lands in the next destination block: 2–4 blocks when nothing is
-    // wrong. 10 blocks (~3 s at these chains' ~0.3 s blocks) leaves room for one event
-    // source resubscription, but fails a relayer still backing off from the chaos.
-    for (name, r) in [("A→B", &ab), ("B→A", &ba)] {
-        assert!(
-            r.dst_blocks <= 10,
-            "{name}: {} blocks to recover after the proxies went clean",
-            r.dst_blocks
-        );
-    }
     print_counters("A total", pa.counters());
     print_counters("B total", pb.counters());
+    print_metrics(&scrape(port));
     assert_eq!(balance(&b, USER2.address, &on_b), 310);
     assert_eq!(balance(&a, USER2.address, &on_a), 310);
     let status = daemon.stop(Duration::from_secs(15));
@@ -935,6 +937,19 @@ fn chaos_loses_nothing() {
     print_log_summary("daemon", &log);
     assert_no_panic("daemon", &log);
     assert!(status.success(), "daemon exit: {status}");
+    // A packet included at source height H can be proven once H+1 exists (one source
+    // block), the scanner reads H when the websocket (or 1 s polling) announces it, and
+    // the MsgRecvPacket lands in the next destination block: 1–4 blocks when nothing is
+    // wrong (1 measured with the proxies clean from the start). 10 blocks (~3 s at these
+    // chains' ~0.3 s blocks) leaves room for one event source resubscription, but fails a
+    // relayer still backing off from, or catching up after, the chaos.
+    for (name, r) in [("A→B", &ab), ("B→A", &ba)] {
+        assert!(
+            r.dst_blocks <= 10,
+            "{name}: {} blocks to recover after the proxies went clean (bound 10)",
+            r.dst_blocks
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -944,6 +959,7 @@ fn relayed(metrics: &str, name: &str) -> f64 {
 }
 
 #[test]
+#[ignore = "long mode: run by `scripts/test --all`"]
 fn two_relayers_lose_nothing() {
     let (a, b) = two_chains("twin-a-1", "twin-b-1");
     let (p1, p2) = (
@@ -971,10 +987,25 @@ fn two_relayers_lose_nothing() {
         "--b-chain",
         b.chain_id(),
     ]);
+    // The clients are relayer 1's; relayer 2 serves them as a second operator would, by
+    // listing them (it serves only its own clients otherwise).
+    for (host, tracked) in [(&a, &b), (&b, &a)] {
+        let client = client_of(host, tracked.chain_id());
+        let mut serve = toml::Table::new();
+        serve.insert("clients".into(), vec![toml::Value::from(client)].into());
+        proxy::set_chain_value(home2.config(), host.chain_id(), "serve", serve.into());
+    }
     let mut d1 = home1.start_daemon();
     let mut d2 = home2.start_daemon();
     wait_ready(p1);
     wait_ready(p2);
+    for (name, d) in [("relayer 1", &d1), ("relayer 2", &d2)] {
+        wait_until(
+            &format!("{name} serves the path"),
+            Duration::from_secs(60),
+            || d.log().contains("serving path"),
+        );
+    }
 
     let started = Instant::now();
     send(&home1, &a, "stake", VALIDATOR.address, 500, 50);

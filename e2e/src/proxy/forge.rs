@@ -27,6 +27,17 @@ pub(super) fn request_methods(target: &str, body: &[u8]) -> Vec<(Option<Value>, 
     }
 }
 
+/// Whether an answer to `method` may be rewritten (or read) under `mode`.
+pub(super) fn touches(mode: &Mode, method: &str) -> bool {
+    matches!(
+        (mode, method),
+        (_, "status")
+            | (Mode::ForgeCommitSignatures, "commit" | "block")
+            | (Mode::SwapValidators, "validators")
+            | (Mode::AlterAppHash, "commit" | "header")
+    )
+}
+
 /// The rewritten body of an answer to `methods` under `mode`, or `None` when nothing
 /// changed. Under every other mode it remembers the `/status` height it passes on.
 pub(super) fn rewrite_body(

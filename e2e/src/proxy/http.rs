@@ -177,7 +177,9 @@ fn rewrite(mode: &Mode, request: &Request, response: &mut Response, shared: &Sha
         return;
     }
     let methods = forge::request_methods(&request.target, &request.body);
-    if methods.is_empty() {
+    // Decoding an answer costs time (block results can be large): only the ones the mode
+    // may change, or `/status` (whose height [`Mode::StaleHeight`] remembers).
+    if !methods.iter().any(|(_, m)| forge::touches(mode, m)) {
         return;
     }
     if let Some(body) = forge::rewrite_body(mode, &methods, &response.body, shared) {

@@ -6,6 +6,7 @@
 //! both sides and a reset resets both when the faulty chunk's turn comes, failing every
 //! call in flight on the connection, as losing an HTTP/2 connection does.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -85,7 +86,8 @@ enum Chunk {
     Eof,
 }
 
-/// How long an "after" fault lets the node work on the request before cutting.
+/// How long an "after" fault lets the node work on the request (its answers discarded)
+/// before cutting.
 const AFTER: Duration = Duration::from_millis(100);
 
 /// Chunks read but not yet forwarded, at most.
@@ -107,6 +109,8 @@ pub(super) async fn serve_connection(client: TcpStream, shared: &Shared) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut node_read, mut node_write) = upstream.into_split();
     let (queue, mut queued) = mpsc::channel::<Chunk>(QUEUE);
+    // Set when a fault lets the node see a request but loses what it answers.
+    let muted = AtomicBool::new(false);
     let read = async move {
         let mut buf = vec![0u8; 64 * 1024];
         let mut frames = FrameCounter::new();
@@ -162,20 +166,24 @@ pub(super) async fn serve_connection(client: TcpStream, shared: &Shared) {
                 Fault::Reset { after: false } => return End::Reset,
                 _ => {}
             }
+            let after = matches!(
+                fault,
+                Fault::Drop { after: true } | Fault::Reset { after: true }
+            );
+            if after {
+                // The node gets the request; its answer is lost.
+                muted.store(true, Ordering::Relaxed);
+            }
             if node_write.write_all(&bytes).await.is_err() {
                 return End::Failed;
             }
             bump(&shared.counters.forwarded);
-            match fault {
-                Fault::Drop { after: true } => {
-                    tokio::time::sleep(AFTER).await;
-                    return End::Drop;
-                }
-                Fault::Reset { after: true } => {
-                    tokio::time::sleep(AFTER).await;
-                    return End::Reset;
-                }
-                _ => {}
+            if after {
+                tokio::time::sleep(AFTER).await;
+                return match fault {
+                    Fault::Reset { .. } => End::Reset,
+                    _ => End::Drop,
+                };
             }
         }
         End::Failed
@@ -193,7 +201,21 @@ pub(super) async fn serve_connection(client: TcpStream, shared: &Shared) {
             }
         }
     };
-    let down = tokio::io::copy(&mut node_read, &mut client_write);
+    let down = async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match node_read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if muted.load(Ordering::Relaxed) {
+                continue;
+            }
+            if client_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
     let end = tokio::select! {
         end = up => Some(end),
         _ = down => None,
@@ -208,4 +230,39 @@ pub(super) async fn serve_connection(client: TcpStream, shared: &Shared) {
         Some(End::Failed) | None => {}
     }
     // Dropping the halves closes both connections.
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FrameCounter;
+
+    fn frame(kind: u8, payload: usize) -> Vec<u8> {
+        let mut f = vec![
+            (payload >> 16) as u8,
+            (payload >> 8) as u8,
+            payload as u8,
+            kind,
+            0,
+        ];
+        f.extend_from_slice(&[0, 0, 0, 1]);
+        f.extend(std::iter::repeat_n(7u8, payload));
+        f
+    }
+
+    #[test]
+    fn headers_frames_are_counted_across_chunks() {
+        let mut stream = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        stream.extend(frame(0x4, 12)); // SETTINGS
+        stream.extend(frame(0x1, 40)); // HEADERS
+        stream.extend(frame(0x0, 300)); // DATA
+        stream.extend(frame(0x8, 4)); // WINDOW_UPDATE
+        stream.extend(frame(0x1, 1)); // HEADERS
+        let mut whole = FrameCounter::new();
+        assert_eq!(whole.headers_in(&stream), 2);
+        for size in [1, 5, 9, 10, 64] {
+            let mut pieces = FrameCounter::new();
+            let n: usize = stream.chunks(size).map(|c| pieces.headers_in(c)).sum();
+            assert_eq!(n, 2, "chunks of {size}");
+        }
+    }
 }
