@@ -4,7 +4,11 @@
 
 const DASHBOARD: &str = include_str!("../grafana/stateset-relayer.json");
 const ALERTS: &str = include_str!("../alerts.yml");
-const METRICS_SOURCE: &str = include_str!("../src/metrics.rs");
+/// The sources that define metrics (names appear there as string literals).
+const METRICS_SOURCES: [&str; 2] = [
+    include_str!("../src/metrics.rs"),
+    include_str!("../src/health.rs"),
+];
 
 /// Every `stateset_relayer_*` name used in `text`.
 fn referenced_names(text: &str) -> Vec<String> {
@@ -21,15 +25,17 @@ fn referenced_names(text: &str) -> Vec<String> {
     out
 }
 
-/// Whether `name` (with any histogram suffix) is a metric defined in `metrics.rs`.
+/// Whether `name` (with any histogram suffix) is a metric defined in `metrics.rs` or
+/// `health.rs`.
 fn defined(name: &str) -> bool {
     let short = name.trim_start_matches("stateset_relayer_");
     let base = ["_bucket", "_sum", "_count"]
         .iter()
         .find_map(|s| short.strip_suffix(s))
         .unwrap_or(short);
-    METRICS_SOURCE.contains(&format!("\"{short}\""))
-        || METRICS_SOURCE.contains(&format!("\"{base}\""))
+    METRICS_SOURCES
+        .iter()
+        .any(|src| src.contains(&format!("\"{short}\"")) || src.contains(&format!("\"{base}\"")))
 }
 
 #[test]
