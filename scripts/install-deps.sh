@@ -10,6 +10,8 @@ command -v curl >/dev/null || need_apt+=(curl)
 command -v jq >/dev/null || need_apt+=(jq)
 # promtool checks the alert rules, the scrape config and live /metrics.
 command -v promtool >/dev/null || need_apt+=(prometheus)
+# SoftHSM2: the PKCS#11 token the HSM signer's tests (relayer/tests/hsm.rs) run against.
+{ command -v softhsm2-util >/dev/null && [ -f /usr/lib/softhsm/libsofthsm2.so ]; } || need_apt+=(softhsm2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,12 +1,16 @@
 //! Helpers the end-to-end tests share: `ibc/…` denoms, packet commitments left on a
 //! channel, waiting for a condition with a deadline, sending transfers through the relayer's
-//! CLI and reading a metric from a `/metrics` scrape.
+//! CLI and reading a metric from a `/metrics` scrape. Every reading of chain state panics
+//! with the command's output (or returns an error saying what was seen) when it cannot
+//! read what it was asked for; none returns a default.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
 use crate::chain::TestChain;
+use crate::probe;
 use crate::relayer::{http_get, RelayerHome};
 
 /// The `ibc/…` denom of a full trace, e.g. `transfer/channel-0/stake`.
@@ -17,24 +21,10 @@ pub fn ibc_denom(full_path: &str) -> String {
     )
 }
 
-/// Packet commitments left on `chain`'s `port/channel`.
+/// Packet commitments left on `chain`'s `port/channel`; panics with the CLI's output when
+/// it cannot read them (see [`probe::commitments`]).
 pub fn commitments(chain: &TestChain, port: &str, channel: &str) -> usize {
-    let out = chain
-        .cli([
-            "q",
-            "ibc",
-            "channel",
-            "packet-commitments",
-            port,
-            channel,
-            "--limit",
-            "100000",
-            "--output",
-            "json",
-        ])
-        .expect("query commitments");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    v["commitments"].as_array().map_or(0, Vec::len)
+    probe::commitments(chain, port, channel)
 }
 
 /// Polls `done` every 250 ms until it holds; panics naming `what` after `timeout`.
@@ -93,40 +83,39 @@ pub fn transfer(home: &RelayerHome, src: &TestChain, t: &Transfer<'_>) -> String
 }
 
 /// The sum of the samples of `name` (full metric name) on `port`'s `/metrics` whose labels
-/// contain every `key="value"` of `labels`; 0 when none (or nothing answers).
-pub fn metric(port: u16, name: &str, labels: &[(&str, &str)]) -> f64 {
-    match http_get(port, "/metrics") {
-        Some((200, body)) => metric_in(&body, name, labels),
-        _ => 0.0,
-    }
+/// contain every `key="value"` of `labels`. An error says what was seen instead: no 200
+/// answer, or no matching sample (a counter is absent until it first counts).
+pub fn metric(port: u16, name: &str, labels: &[(&str, &str)]) -> Result<f64, String> {
+    let body = match http_get(port, "/metrics") {
+        Some((200, body)) => body,
+        other => return Err(format!("GET /metrics on port {port}: {other:?}")),
+    };
+    probe::sample_sum(&body, name, labels)
+        .ok_or_else(|| format!("no sample of {name} with labels {labels:?} on port {port}"))
+}
+
+/// Waits (up to `timeout`) until [`metric`] is `want`; panics with the last reading.
+pub fn wait_metric(port: u16, name: &str, labels: &[(&str, &str)], want: f64, timeout: Duration) {
+    let what = format!("{name}{labels:?} = {want}");
+    probe::wait_for(&what, timeout, || match metric(port, name, labels) {
+        Ok(v) if v == want => Ok(()),
+        other => Err(format!("{other:?}")),
+    });
 }
 
 /// The value of the series `name{labels…}` in a Prometheus text body (every label given
-/// must match; matching series are summed); 0 when absent.
+/// must match; matching series are summed); 0 when absent (a counter not yet counted).
+/// Panics on a sample line whose value does not parse. Use [`probe::sample_sum`] where
+/// absence must not read as 0.
 pub fn metric_in(body: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    body.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let (series, value) = l.rsplit_once(' ')?;
-            let (n, rest) = series.split_once('{').unwrap_or((series, "}"));
-            (n == name
-                && labels
-                    .iter()
-                    .all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
-            .then(|| value.parse::<f64>().ok())?
-        })
-        .sum()
+    probe::sample_sum(body, name, labels).unwrap_or(0.0)
 }
 
-/// Every channel end on `chain` (`q ibc channel channels`), as JSON.
+/// Every channel end on `chain` (`q ibc channel channels`), as JSON; panics with the
+/// CLI's output when it cannot read them.
 pub fn channels(chain: &TestChain) -> Vec<serde_json::Value> {
-    let out = chain
-        .cli(["q", "ibc", "channel", "channels", "--output", "json"])
-        .expect("query channels");
-    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap_or_default()["channels"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    let json = probe::query_json(chain, &["ibc", "channel", "channels", "--limit", "1000"]);
+    probe::list_at(&json, "/channels", "channels")
 }
 
 /// The ids of the channels on `chain` whose port starts with `port_prefix`, in `state`
@@ -162,36 +151,32 @@ pub fn msg_send_file(
 }
 
 /// The attributes (key → value) of every event of `kind` in the txs matching `query`
-/// (`q txs --query`, e.g. `write_acknowledgement.packet_dst_port='icahost'`).
-pub fn tx_events(
-    chain: &TestChain,
-    query: &str,
-    kind: &str,
-) -> Vec<std::collections::HashMap<String, String>> {
-    let out = chain
-        .cli([
-            "q", "txs", "--query", query, "--limit", "100", "--output", "json",
-        ])
-        .expect("query txs");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let mut found = Vec::new();
-    for tx in v["txs"].as_array().into_iter().flatten() {
-        for event in tx["events"].as_array().into_iter().flatten() {
-            if event["type"] != kind {
-                continue;
-            }
-            let attrs = event["attributes"].as_array().into_iter().flatten();
-            found.push(
-                attrs
-                    .filter_map(|a| {
-                        Some((
-                            a["key"].as_str()?.to_string(),
-                            a["value"].as_str()?.to_string(),
-                        ))
-                    })
-                    .collect(),
-            );
-        }
-    }
-    found
+/// (`q txs --query`, e.g. `write_acknowledgement.packet_dst_port='icahost'`); panics when
+/// the txs cannot be read in full.
+pub fn tx_events(chain: &TestChain, query: &str, kind: &str) -> Vec<HashMap<String, String>> {
+    probe::txs(chain, query)
+        .iter()
+        .flat_map(|tx| events_of(tx, kind))
+        .collect()
+}
+
+/// The attributes of every event of `kind` in one tx of a `q txs` answer.
+fn events_of(tx: &serde_json::Value, kind: &str) -> Vec<HashMap<String, String>> {
+    probe::list_at(tx, "/events", "tx events")
+        .iter()
+        .filter(|e| e["type"] == kind)
+        .map(|e| {
+            probe::list_at(e, "/attributes", kind)
+                .iter()
+                .map(|a| (text_at(a, "/key", kind), text_at(a, "/value", kind)))
+                .collect()
+        })
+        .collect()
+}
+
+fn text_at(json: &serde_json::Value, pointer: &str, what: &str) -> String {
+    probe::at(json, pointer, what)
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: {pointer} is not a string in {json}"))
+        .to_string()
 }

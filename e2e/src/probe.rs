@@ -37,11 +37,15 @@ pub fn at<'a>(json: &'a Value, pointer: &str, what: &str) -> &'a Value {
 
 /// A protobuf-JSON `uint64` (a decimal string, or a number) at `pointer`; panics otherwise.
 pub fn u64_at(json: &Value, pointer: &str, what: &str) -> u64 {
-    let v = at(json, pointer, what);
+    u64_from(at(json, pointer, what))
+        .unwrap_or_else(|| panic!("{what}: {pointer} is not a u64 in {json}"))
+}
+
+/// A protobuf-JSON `uint64`: a decimal string or a number.
+pub fn u64_from(v: &Value) -> Option<u64> {
     v.as_str()
         .and_then(|s| s.parse().ok())
         .or_else(|| v.as_u64())
-        .unwrap_or_else(|| panic!("{what}: {pointer} is not a u64 in {json}"))
 }
 
 /// The array at `pointer` (an absent or `null` field is an empty list, as protobuf JSON
@@ -129,6 +133,11 @@ pub fn connections(chain: &TestChain) -> Vec<Value> {
 
 /// Packet commitments left on `chain`'s `port/channel`.
 pub fn commitments(chain: &TestChain, port: &str, channel: &str) -> usize {
+    commitment_sequences(chain, port, channel).len()
+}
+
+/// The sequences of the packet commitments left on `chain`'s `port/channel`, ascending.
+pub fn commitment_sequences(chain: &TestChain, port: &str, channel: &str) -> Vec<u64> {
     let json = query_json(
         chain,
         &[
@@ -141,26 +150,72 @@ pub fn commitments(chain: &TestChain, port: &str, channel: &str) -> usize {
             "100000",
         ],
     );
-    list_at(&json, "/commitments", "packet commitments").len()
+    let mut sequences: Vec<u64> = list_at(&json, "/commitments", "packet commitments")
+        .iter()
+        .map(|c| u64_at(c, "/sequence", "packet commitment"))
+        .collect();
+    sequences.sort_unstable();
+    sequences
 }
 
 /// Whether the commitment of packet `sequence` sent on `port/channel` is on `chain`.
 pub fn has_commitment(chain: &TestChain, port: &str, channel: &str, sequence: u64) -> bool {
+    commitment_sequences(chain, port, channel).contains(&sequence)
+}
+
+/// Of `sequences` (sent to `chain`'s end `port/channel`), those `chain` has not received
+/// (`q ibc channel unreceived-packets`), ascending.
+pub fn unreceived_packets(
+    chain: &TestChain,
+    port: &str,
+    channel: &str,
+    sequences: &[u64],
+) -> Vec<u64> {
+    let list: Vec<String> = sequences.iter().map(u64::to_string).collect();
+    let list = list.join(",");
     let json = query_json(
         chain,
         &[
             "ibc",
             "channel",
-            "packet-commitments",
+            "unreceived-packets",
             port,
             channel,
-            "--limit",
-            "100000",
+            "--sequences",
+            &list,
         ],
     );
-    list_at(&json, "/commitments", "packet commitments")
+    let mut unreceived: Vec<u64> = list_at(&json, "/sequences", "unreceived packets")
         .iter()
-        .any(|c| u64_at(c, "/sequence", "packet commitment") == sequence)
+        .map(|s| u64_from(s).unwrap_or_else(|| panic!("unreceived packets: {s} in {json}")))
+        .collect();
+    unreceived.sort_unstable();
+    unreceived
+}
+
+/// The next sequence `chain`'s end `port/channel` sends (`which` = `"send"`) or expects
+/// to receive (`"receive"`, ordered channels).
+pub fn next_sequence(chain: &TestChain, which: &str, port: &str, channel: &str) -> u64 {
+    let command = format!("next-sequence-{which}");
+    let json = query_json(chain, &["ibc", "channel", &command, port, channel]);
+    let field = format!("/next_sequence_{which}");
+    u64_at(&json, &field, &format!("{command} {port}/{channel}"))
+}
+
+/// The txs on `chain` matching the CometBFT event `query` (`q txs --query`, at most 100;
+/// panics when more match, rather than read a truncated list).
+pub fn txs(chain: &TestChain, query: &str) -> Vec<Value> {
+    let json = query_json(chain, &["txs", "--query", query, "--limit", "100"]);
+    let what = format!("txs matching {query}");
+    let total = u64_at(&json, "/total_count", &what);
+    let txs = list_at(&json, "/txs", &what);
+    assert_eq!(
+        total,
+        txs.len() as u64,
+        "{what}: {total} match, {} listed (more than a page?)",
+        txs.len()
+    );
+    txs
 }
 
 /// Whether `chain` has a receipt for packet `sequence` on its end `port/channel`.

@@ -324,7 +324,8 @@ impl RelayerHome {
     }
 }
 
-/// `GET http://127.0.0.1:{port}{path}`: (status code, body); `None` when nothing answers.
+/// `GET http://127.0.0.1:{port}{path}`: (status code, body); `None` when nothing answers
+/// (or the answer is not an HTTP response with a head and a body).
 pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
@@ -337,11 +338,8 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Some((status, body))
+    let (_, body) = response.split_once("\r\n\r\n")?;
+    Some((status, body.to_string()))
 }
 
 /// A running daemon; killed when dropped.
@@ -351,9 +349,11 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// The daemon's log so far.
+    /// The daemon's log so far; panics when it cannot be read (an empty log must not make
+    /// a "the log does not mention…" assertion pass).
     pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+        std::fs::read_to_string(&self.log_path)
+            .unwrap_or_else(|e| panic!("daemon log {}: {e}", self.log_path.display()))
     }
 
     /// Kills it with SIGKILL (a crash).
@@ -392,7 +392,11 @@ impl Drop for Daemon {
             child.kill().ok();
             child.wait().ok();
             if std::thread::panicking() {
-                eprintln!("daemon log:\n{}", self.log());
+                // Already panicking: a second panic would abort, so say what went wrong.
+                match std::fs::read_to_string(&self.log_path) {
+                    Ok(log) => eprintln!("daemon log:\n{log}"),
+                    Err(e) => eprintln!("daemon log {}: {e}", self.log_path.display()),
+                }
             }
         }
     }

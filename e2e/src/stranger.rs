@@ -179,16 +179,16 @@ pub fn tx_events(chain: &TestChain, hash: &str) -> Vec<(String, Vec<(String, Str
     crate::probe::list_at(&json, "/events", &format!("tx {hash}"))
         .iter()
         .map(|e| {
-            let kind = at(e, "/type", "event")
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let text = |json: &Value, pointer: &str| {
+                at(json, pointer, &format!("tx {hash} event"))
+                    .as_str()
+                    .unwrap_or_else(|| panic!("tx {hash}: {pointer} is not a string in {json}"))
+                    .to_string()
+            };
+            let kind = text(e, "/type");
             let attrs = crate::probe::list_at(e, "/attributes", "event")
                 .iter()
-                .map(|a| {
-                    let text = |k: &str| a[k].as_str().unwrap_or_default().to_string();
-                    (text("key"), text("value"))
-                })
+                .map(|a| (text(a, "/key"), text(a, "/value")))
                 .collect();
             (kind, attrs)
         })

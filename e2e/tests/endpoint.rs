@@ -190,6 +190,49 @@ async fn ibc_store_proof_verifies_against_next_header_and_tampering_fails() {
     .is_err());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unbonding_time_is_proven_and_headers_below_the_trust_root_verify_by_links() {
+    let chain = TestChain::start(ChainSpec::new("endpoint-trust-1")).expect("chain starts");
+    let relayer = relayer_for(&chain).await;
+    let endpoint = &relayer.endpoint;
+
+    // The staking params are where the relayer reads them, proven, and agree with gRPC.
+    let proven = endpoint
+        .query_proven_in("staking", &[0x51], None)
+        .await
+        .expect("staking params proof verifies");
+    assert!(proven.value.is_some(), "staking params under key 0x51");
+    let unbonding = endpoint.proven_unbonding_time().await.expect("proven");
+    let unproven = endpoint.grpc().unbonding_time().await.expect("gRPC");
+    assert_eq!(unbonding, unproven);
+    assert!(unbonding.as_secs() > 0);
+
+    // The first header verified becomes the trust root; older ones verify by hash links
+    // and are the very headers the node serves.
+    let ten = tendermint::block::Height::from(10u32);
+    endpoint
+        .wait_for_height(ten, Duration::from_secs(60))
+        .await
+        .expect("chain reaches height 10");
+    let latest = endpoint.rpc().latest_height().await.expect("height");
+    let top = endpoint.wait_for_header(latest).await.expect("root");
+    let below = tendermint::block::Height::try_from(latest.value() - 5).expect("height");
+    let header = endpoint
+        .wait_for_header(below)
+        .await
+        .expect("verified by links");
+    let served = endpoint.rpc().signed_header(below).await.expect("commit");
+    assert_eq!(header.hash(), served.header.hash());
+    assert_eq!(top.height, latest);
+    // A later header verifies forward from the root.
+    let next = tendermint::block::Height::try_from(latest.value() + 3).expect("height");
+    let ahead = endpoint
+        .wait_for_header(next)
+        .await
+        .expect("verified forward");
+    assert_eq!(ahead.height, next);
+}
+
 /// Copies of `proof` with one byte flipped: in the leaf value, in an inner node of
 /// the substore proof, and in the multistore proof.
 fn tampered_copies(proof: &MerkleProof) -> Vec<MerkleProof> {
@@ -325,6 +368,7 @@ async fn event_source_streams_blocks_and_txs() {
         compat: tendermint_rpc::client::CompatMode::V0_38,
         min_backoff: Duration::from_millis(200),
         max_backoff: Duration::from_secs(2),
+        pool: None,
     };
     let source = tokio::spawn(run_event_source(settings, tx, shutdown.clone()));
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 use stateset_e2e::accounts::{USER1, USER2};
 use stateset_e2e::chain::start_chains;
 use stateset_e2e::ibc::{
-    commitments, ibc_denom, metric, transfer, tx_events, wait_until, Transfer,
+    commitments, ibc_denom, metric, transfer, tx_events, wait_metric, wait_until, Transfer,
 };
 use stateset_e2e::ports::free_port;
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
@@ -108,9 +108,13 @@ fn unpaid_packets_wait_below_min_fees_and_paid_ones_pay_the_relayers_payee() {
     };
     transfer(&home, a, &t);
     let unpaid = [("chain", ca), ("reason", "insufficient_fees")];
-    wait_until("the unpaid packet counted", MINUTE, || {
-        metric(port, "stateset_relayer_packets_filtered_total", &unpaid) == 1.0
-    });
+    wait_metric(
+        port,
+        "stateset_relayer_packets_filtered_total",
+        &unpaid,
+        1.0,
+        MINUTE,
+    );
     // A few more worker cycles: still not relayed, still counted once.
     let h = b.latest_height().unwrap();
     b.wait_for_height(h + 10, MINUTE).unwrap();
@@ -119,7 +123,7 @@ fn unpaid_packets_wait_below_min_fees_and_paid_ones_pay_the_relayers_payee() {
     assert_eq!(commitments(a, "transfer", "channel-0"), 1);
     assert_eq!(
         metric(port, "stateset_relayer_packets_filtered_total", &unpaid),
-        1.0
+        Ok(1.0)
     );
 
     // Fees escrowed: recv 100 + ack 50 meet min_fees; the daemon relays it.
@@ -178,7 +182,7 @@ fn unpaid_packets_wait_below_min_fees_and_paid_ones_pay_the_relayers_payee() {
     );
     assert_eq!(
         metric(port, "stateset_relayer_packets_filtered_total", &unpaid),
-        1.0
+        Ok(1.0)
     );
 
     // B's live incentivized acknowledgements: they name the payee as forward relayer, wrap

@@ -5,21 +5,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use stateset_e2e::chain::{start_chains, TestChain};
+use stateset_e2e::probe;
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
 
+/// `simd q ARGS -o json`; panics with the command's output when it fails.
 fn query(chain: &TestChain, args: &[&str]) -> Value {
-    let mut full = vec!["q"];
-    full.extend_from_slice(args);
-    full.extend_from_slice(&["--output", "json"]);
-    let out = chain.cli(full).expect("simd query");
-    serde_json::from_slice(&out.stdout).expect("json")
+    probe::query_json(chain, args)
 }
 
 /// (id, state) of every connection on `chain` (but the built-in localhost one).
 fn connections(chain: &TestChain) -> Vec<(String, String)> {
-    query(chain, &["ibc", "connection", "connections"])["connections"]
-        .as_array()
-        .unwrap()
+    let json = query(chain, &["ibc", "connection", "connections"]);
+    probe::list_at(&json, "/connections", "connections")
         .iter()
         .map(|c| {
             (
@@ -33,16 +30,13 @@ fn connections(chain: &TestChain) -> Vec<(String, String)> {
 
 /// Every channel on `chain` as JSON.
 fn channels(chain: &TestChain) -> Vec<Value> {
-    query(chain, &["ibc", "channel", "channels"])["channels"]
-        .as_array()
-        .unwrap()
-        .clone()
+    let json = query(chain, &["ibc", "channel", "channels"]);
+    probe::list_at(&json, "/channels", "channels")
 }
 
 fn client_count(chain: &TestChain) -> usize {
-    query(chain, &["ibc", "client", "states"])["client_states"]
-        .as_array()
-        .unwrap()
+    let json = query(chain, &["ibc", "client", "states"]);
+    probe::list_at(&json, "/client_states", "client states")
         .iter()
         .filter(|c| c["client_id"] != "09-localhost")
         .count()

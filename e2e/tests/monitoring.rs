@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use stateset_e2e::accounts::{USER1, USER2};
 use stateset_e2e::chain::start_chains;
-use stateset_e2e::ibc::{metric_in as metric, wait_until};
+use stateset_e2e::ibc::wait_until;
 use stateset_e2e::ports::free_port;
+use stateset_e2e::probe::{sample_sum as metric, scrape as scrape_metrics};
 use stateset_e2e::relayer::{http_get, DaemonSettings, RelayerHome};
 
 #[test]
@@ -48,11 +49,8 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
     let short: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let short = short["client_id"].as_str().unwrap().to_string();
     let mut daemon = home.start_daemon();
-    let scrape = || {
-        http_get(port, "/metrics")
-            .map(|(_, b)| b)
-            .unwrap_or_default()
-    };
+    // Panics unless /metrics answers 200; a metric absent from it reads None.
+    let scrape = || scrape_metrics(port);
     wait_until("ready", Duration::from_secs(30), || {
         http_get(port, "/readyz").is_some_and(|(s, _)| s == 200)
     });
@@ -85,20 +83,20 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
         ("channel", "channel-0"),
     ];
     wait_until("N acks counted", Duration::from_secs(60), || {
-        metric(&scrape(), "stateset_relayer_packets_acked_total", &ch) >= n as f64
+        metric(&scrape(), "stateset_relayer_packets_acked_total", &ch) >= Some(n as f64)
     });
     let body = scrape();
     assert_eq!(
         metric(&body, "stateset_relayer_packets_seen_total", &ch),
-        n as f64
+        Some(n as f64)
     );
     assert_eq!(
         metric(&body, "stateset_relayer_packets_relayed_total", &ch),
-        n as f64
+        Some(n as f64)
     );
     assert_eq!(
         metric(&body, "stateset_relayer_packets_acked_total", &ch),
-        n as f64
+        Some(n as f64)
     );
     assert_eq!(
         metric(
@@ -106,7 +104,7 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
             "stateset_relayer_send_to_recv_latency_seconds_count",
             &ch
         ),
-        n as f64
+        Some(n as f64)
     );
     assert_eq!(
         metric(
@@ -114,21 +112,21 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
             "stateset_relayer_send_to_ack_latency_seconds_count",
             &ch
         ),
-        n as f64
+        Some(n as f64)
     );
     assert!(
         metric(
             &body,
             "stateset_relayer_txs_confirmed_total",
             &[("chain", &b_id)]
-        ) >= 1.0
+        ) >= Some(1.0)
     );
     assert!(
         metric(
             &body,
             "stateset_relayer_gas_used_total",
             &[("chain", &b_id)]
-        ) > 0.0
+        ) > Some(0.0)
     );
 
     // promtool accepts the live metrics.
@@ -163,7 +161,7 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
     assert_eq!(http_get(port, "/healthz").map(|(s, _)| s), Some(200));
     let b_errors = [("chain", b_id.as_str()), ("endpoint", "rpc")];
     assert!(
-        metric(&scrape(), "stateset_relayer_rpc_errors_total", &b_errors) > 0.0,
+        metric(&scrape(), "stateset_relayer_rpc_errors_total", &b_errors) > Some(0.0),
         "B's RPC errors are counted"
     );
     home.run_ok([
@@ -187,7 +185,7 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
         "user1",
     ]);
     wait_until("backlog rises", Duration::from_secs(30), || {
-        metric(&scrape(), "stateset_relayer_backlog_packets", &ch) >= 12.0
+        metric(&scrape(), "stateset_relayer_backlog_packets", &ch) >= Some(12.0)
     });
     let sick = home.run(["health-check"]);
     assert!(
@@ -201,8 +199,9 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
         http_get(port, "/readyz").is_some_and(|(s, _)| s == 200)
     });
     wait_until("backlog back to 0", Duration::from_secs(90), || {
-        metric(&scrape(), "stateset_relayer_backlog_packets", &ch) == 0.0
-            && metric(&scrape(), "stateset_relayer_packets_acked_total", &ch) >= (n + 12) as f64
+        let body = scrape();
+        metric(&body, "stateset_relayer_backlog_packets", &ch) == Some(0.0)
+            && metric(&body, "stateset_relayer_packets_acked_total", &ch) >= Some((n + 12) as f64)
     });
 
     let healthy = home.run_ok(["health-check"]);
@@ -221,7 +220,15 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
         .trim(),
     )
     .unwrap();
-    for direction in pending.as_array().unwrap() {
+    let directions = pending
+        .as_array()
+        .expect("query packet pending prints a list");
+    assert_eq!(
+        directions.len(),
+        2,
+        "both directions of channel-0: {pending}"
+    );
+    for direction in directions {
         assert_eq!(
             direction["unreceived"].as_array().unwrap().len(),
             0,
@@ -247,8 +254,8 @@ fn metrics_readiness_and_gauges_follow_what_the_relayer_does() {
         "a fall and a jump in the trusting-period gauge",
         Duration::from_secs(90),
         || {
-            let v = left(&scrape());
-            if v > 0.0 && seen.last() != Some(&v) {
+            // Absent until the daemon first reads the client: not a reading.
+            if let Some(v) = left(&scrape()).filter(|v| *v > 0.0 && seen.last() != Some(v)) {
                 seen.push(v);
             }
             let fell = seen.windows(2).any(|w| w[1] < w[0]);

@@ -15,6 +15,8 @@ pub(crate) struct HealthMetrics {
     pub(crate) work_failures: IntCounterVec,
     pub(crate) clients_ignored: IntGaugeVec,
     pub(crate) misbehaviour_submitted: IntCounterVec,
+    pub(crate) node_in_rotation: IntGaugeVec,
+    pub(crate) node_rotations: IntCounterVec,
 }
 
 impl HealthMetrics {
@@ -67,6 +69,18 @@ impl HealthMetrics {
                 "misbehaviour_submitted_total",
                 "Misbehaviour evidence submitted by the relayer (the client is frozen)",
                 &["chain", "client"],
+            ),
+            node_in_rotation: gauge(
+                r,
+                "node_in_rotation",
+                "1 while a node of a chain (0 = primary, 1.. = backup_nodes) is in rotation, else 0",
+                &["chain", "node"],
+            ),
+            node_rotations: counter(
+                r,
+                "node_rotations_total",
+                "Nodes taken out of rotation, by reason (error, lag, wrong_chain)",
+                &["chain", "reason"],
             ),
         }
     }

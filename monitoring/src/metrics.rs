@@ -88,6 +88,12 @@ pub struct Metrics {
     pub clients_ignored: IntGaugeVec,
     /// Misbehaviour evidence the relayer submitted (chain = host, client).
     pub misbehaviour_submitted: IntCounterVec,
+    /// 1 while a node is in rotation, else 0 (chain, node = its index, 0 = primary).
+    pub node_in_rotation: IntGaugeVec,
+    /// Nodes taken out of rotation (chain, reason = error | lag | wrong_chain).
+    pub node_rotations: IntCounterVec,
+    /// Time to sign one tx's sign bytes (store = file | pkcs11).
+    pub signer_latency_seconds: HistogramVec,
 }
 
 pub(crate) fn counter(
@@ -159,6 +165,8 @@ impl Metrics {
             work_failures: health.work_failures,
             clients_ignored: health.clients_ignored,
             misbehaviour_submitted: health.misbehaviour_submitted,
+            node_in_rotation: health.node_in_rotation,
+            node_rotations: health.node_rotations,
             packets_seen: counter(
                 &r,
                 "packets_seen_total",
@@ -338,6 +346,13 @@ impl Metrics {
                 &["op"],
                 store,
             ),
+            signer_latency_seconds: histogram(
+                &r,
+                "signer_latency_seconds",
+                "Time to sign one tx, by key store (file | pkcs11)",
+                &["store"],
+                exponential_buckets(0.0001, 3.0, 10).expect("buckets"),
+            ),
             registry: r,
         }
     }
@@ -416,6 +431,8 @@ mod tests {
         m.blocks_unavailable.with_label_values(&["a-1"]).inc_by(5);
         m.work_failures.with_label_values(&["a-1", "refresh"]).inc();
         m.clients_ignored.with_label_values(&["a-1", "b-1"]).set(4);
+        m.node_in_rotation.with_label_values(&["a-1", "1"]).set(1);
+        m.node_rotations.with_label_values(&["a-1", "lag"]).inc();
         let text = m.encode();
         for (name, kind) in [
             ("stateset_relayer_task_restarts_total", "counter"),
@@ -425,6 +442,8 @@ mod tests {
             ("stateset_relayer_blocks_unavailable_total", "counter"),
             ("stateset_relayer_work_failures_total", "counter"),
             ("stateset_relayer_clients_ignored", "gauge"),
+            ("stateset_relayer_node_in_rotation", "gauge"),
+            ("stateset_relayer_node_rotations_total", "counter"),
         ] {
             assert!(
                 text.contains(&format!("# TYPE {name} {kind}\n")),
@@ -439,6 +458,8 @@ mod tests {
             "stateset_relayer_blocks_unavailable_total{chain=\"a-1\"} 5",
             "stateset_relayer_work_failures_total{chain=\"a-1\",kind=\"refresh\"} 1",
             "stateset_relayer_clients_ignored{chain=\"a-1\",counterparty=\"b-1\"} 4",
+            "stateset_relayer_node_in_rotation{chain=\"a-1\",node=\"1\"} 1",
+            "stateset_relayer_node_rotations_total{chain=\"a-1\",reason=\"lag\"} 1",
         ] {
             assert!(text.contains(series), "{series}\n{text}");
         }

@@ -74,6 +74,10 @@ fn the_health_metrics_have_alerts_and_panels() {
             "RelayerScannerAheadOfChain",
             "stateset_relayer_scanner_ahead_of_chain",
         ),
+        (
+            "RelayerNodeOutOfRotation",
+            "stateset_relayer_node_in_rotation",
+        ),
     ] {
         assert!(
             ALERTS.contains(&format!("alert: {alert}\n")),

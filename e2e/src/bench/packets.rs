@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use crate::chain::ChainCli;
@@ -30,20 +30,14 @@ pub struct Snapshot {
 /// Every commitment's sequence.
 pub fn list(cli: &ChainCli) -> Result<Snapshot> {
     let json = query(cli, &["--limit", "100000"])?;
-    let mut sequences: Vec<u64> = json
-        .get("commitments")
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|c| number(&c["sequence"]))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut sequences = commitments(&json)?
+        .iter()
+        .map(|c| number(&c["sequence"]).with_context(|| format!("commitment {c}: no sequence")))
+        .collect::<Result<Vec<u64>>>()?;
     sequences.sort_unstable();
     Ok(Snapshot {
         at: Instant::now(),
-        height: number(&json["height"]["revision_height"]).unwrap_or(0),
+        height: height(&json)?,
         total: sequences.len() as u64,
         sequences,
     })
@@ -52,18 +46,35 @@ pub fn list(cli: &ChainCli) -> Result<Snapshot> {
 /// Only how many commitments there are (cheap for a large backlog).
 pub fn count(cli: &ChainCli) -> Result<Snapshot> {
     let json = query(cli, &["--limit", "1", "--count-total"])?;
-    let listed = json
-        .get("commitments")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len) as u64;
+    let listed = commitments(&json)?.len() as u64;
+    let total = match (number(&json["pagination"]["total"]), json.get("pagination")) {
+        (Some(total), _) => total,
+        // A total of 0 may be omitted, but only from a pagination that lists nothing.
+        (None, Some(p)) if p.is_object() && listed == 0 => 0,
+        _ => bail!("packet-commitments --count-total: no pagination.total in {json}"),
+    };
     Ok(Snapshot {
         at: Instant::now(),
-        height: number(&json["height"]["revision_height"]).unwrap_or(0),
-        total: number(&json["pagination"]["total"])
-            .unwrap_or(listed)
-            .max(listed),
+        height: height(&json)?,
+        total: total.max(listed),
         sequences: Vec::new(),
     })
+}
+
+/// The `commitments` list of a packet-commitments answer (absent: none, as protobuf JSON
+/// omits an empty list; anything else but a list is an error).
+fn commitments(json: &Value) -> Result<Vec<Value>> {
+    match json.get("commitments") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items.clone()),
+        Some(other) => bail!("packet-commitments: commitments is not a list: {other}"),
+    }
+}
+
+/// The height a query was answered at.
+fn height(json: &Value) -> Result<u64> {
+    number(&json["height"]["revision_height"])
+        .with_context(|| format!("packet-commitments: no height.revision_height in {json}"))
 }
 
 fn query(cli: &ChainCli, extra: &[&str]) -> Result<Value> {

@@ -78,7 +78,9 @@ impl Env {
         let stdout = checked(out, "tx transfer")?;
         let json: serde_json::Value = serde_json::from_str(stdout.trim())
             .with_context(|| format!("tx transfer --json printed {stdout:?}"))?;
-        Ok(packets::number(&json["transfers"]).unwrap_or(0) as usize)
+        let sent = packets::number(&json["transfers"])
+            .with_context(|| format!("tx transfer --json: no transfers count in {json}"))?;
+        Ok(sent as usize)
     }
 }
 

@@ -134,12 +134,12 @@ impl ChainCli {
             "json",
         ])?;
         let json = parse_json("`simd tx bank send` output", &output.stdout)?;
-        let txhash = json
-            .get("txhash")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let code = json.get("code").and_then(Value::as_u64).unwrap_or(0);
+        let txhash = str_field(&json, "txhash");
+        // The CLI prints every field of its TxResponse, `code` 0 included: no code is no
+        // answer, not success.
+        let code = json.get("code").and_then(Value::as_u64).ok_or_else(|| {
+            Error::parse("`simd tx bank send` output", format!("no code in {json}"))
+        })?;
         if code != 0 || txhash.is_empty() {
             return Err(Error::TxFailed {
                 chain_id: self.chain_id.clone(),
@@ -197,38 +197,13 @@ impl ChainCli {
                 Err(e) => Ok(Err(e.to_string())),
             }
         })?;
-        let number = |pointer: &str| -> u64 {
-            result
-                .pointer(pointer)
-                .and_then(|v| {
-                    v.as_str()
-                        .and_then(|s| s.parse().ok())
-                        .or_else(|| v.as_u64())
-                })
-                .unwrap_or(0)
-        };
-        let tx = TxResult {
-            hash: hash.trim_start_matches("0x").to_ascii_uppercase(),
-            height: number("/height"),
-            code: u32::try_from(number("/tx_result/code")).unwrap_or(u32::MAX),
-            gas_wanted: number("/tx_result/gas_wanted"),
-            gas_used: number("/tx_result/gas_used"),
-            log: result
-                .pointer("/tx_result/log")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-        };
+        let tx = tx_result(hash, &result)?;
         if tx.code != 0 {
             return Err(Error::TxFailed {
                 chain_id: self.chain_id.clone(),
                 txhash: tx.hash,
                 code: tx.code,
-                codespace: result
-                    .pointer("/tx_result/codespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
+                codespace: str_field(&result["tx_result"], "codespace"),
                 log: tx.log,
             });
         }
@@ -270,6 +245,41 @@ fn parse_json(what: &str, bytes: &[u8]) -> Result<Value> {
         .map_err(|e| Error::parse(what, format!("{e}: {}", String::from_utf8_lossy(bytes))))
 }
 
+/// The [`TxResult`] of CometBFT's `/tx` answer `result` for `hash`. The height and the
+/// `tx_result` object must be there; inside it, CometBFT omits zero-valued fields (code 0,
+/// gas 0, empty log), so those read as 0 or "".
+fn tx_result(hash: &str, result: &Value) -> Result<TxResult> {
+    let what = format!("/tx answer for {hash}");
+    let number = |v: &Value| {
+        v.as_str()
+            .and_then(|s| s.parse().ok())
+            .or_else(|| v.as_u64())
+    };
+    let height = number(&result["height"])
+        .ok_or_else(|| Error::parse(&what, format!("no height in {result}")))?;
+    let tx_result = result
+        .get("tx_result")
+        .filter(|r| r.is_object())
+        .ok_or_else(|| Error::parse(&what, format!("no tx_result object in {result}")))?;
+    let field = |key: &str| -> Result<u64> {
+        match tx_result.get(key) {
+            None | Some(Value::Null) => Ok(0),
+            Some(v) => {
+                number(v).ok_or_else(|| Error::parse(&what, format!("{key} is not a u64: {v}")))
+            }
+        }
+    };
+    Ok(TxResult {
+        hash: hash.trim_start_matches("0x").to_ascii_uppercase(),
+        height,
+        code: u32::try_from(field("code")?).unwrap_or(u32::MAX),
+        gas_wanted: field("gas_wanted")?,
+        gas_used: field("gas_used")?,
+        log: str_field(tx_result, "log"),
+    })
+}
+
+/// The string `key` of `json`; "" when absent (protobuf JSON omits empty strings).
 fn str_field(json: &Value, key: &str) -> String {
     json.get(key)
         .and_then(Value::as_str)

@@ -9,7 +9,7 @@ use crate::chain::tx::TxError;
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
     /// A CometBFT RPC call failed (transport, HTTP status, or JSON-RPC error).
-    #[error("{chain}: RPC {method} failed: {source}")]
+    #[error("{chain}: RPC {method} failed: {}", rpc_text(source))]
     Rpc {
         /// Chain id.
         chain: String,
@@ -106,14 +106,7 @@ impl ChainError {
         match self {
             ChainError::Rpc { source, .. } => rpc_error_is_transient(source),
             ChainError::GrpcConnect { .. } => true,
-            ChainError::Grpc { code, .. } => matches!(
-                code,
-                tonic::Code::Unavailable
-                    | tonic::Code::DeadlineExceeded
-                    | tonic::Code::ResourceExhausted
-                    | tonic::Code::Aborted
-                    | tonic::Code::Unknown
-            ),
+            ChainError::Grpc { code, message, .. } => grpc_is_transient(*code, message),
             ChainError::Timeout { .. } => true,
             ChainError::Tx { source, .. } => source.is_transient(),
             _ => false,
@@ -136,6 +129,50 @@ impl ChainError {
     }
 }
 
+/// Whether a gRPC failure with `code` and `message` is the transport's (a dropped or reset
+/// connection, a node busy or unreachable) rather than the node's answer. tonic reports a
+/// broken connection as `Unknown` "transport error", `Cancelled`, or `Internal` "h2 protocol
+/// error"; the SDK reports a failed simulation or query as `Unknown` with the app's error,
+/// which is an answer and not transient.
+pub fn grpc_is_transient(code: tonic::Code, message: &str) -> bool {
+    use tonic::Code;
+    match code {
+        Code::Unavailable
+        | Code::DeadlineExceeded
+        | Code::Cancelled
+        | Code::ResourceExhausted
+        | Code::Aborted => true,
+        Code::Unknown | Code::Internal => is_transport_message(message),
+        _ => false,
+    }
+}
+
+/// Texts tonic, hyper and h2 put in the status of a call the connection failed.
+const TRANSPORT_MESSAGES: [&str; 11] = [
+    "transport error",
+    "h2 protocol error",
+    "connection reset",
+    "connection refused",
+    "connection closed",
+    "broken pipe",
+    "error trying to connect",
+    "operation was canceled",
+    "error reading a body from connection",
+    "unexpected end of file",
+    "stream no longer needed",
+];
+
+fn is_transport_message(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    TRANSPORT_MESSAGES.iter().any(|m| lower.contains(m))
+}
+
+/// A `tendermint-rpc` error as one line: its causes joined by `: `, without the backtrace
+/// its `Display` would print when `RUST_BACKTRACE` is set.
+pub fn rpc_text(err: &tendermint_rpc::Error) -> String {
+    format!("{:#}", err.trace())
+}
+
 fn rpc_error_is_transient(err: &tendermint_rpc::Error) -> bool {
     use tendermint_rpc::error::ErrorDetail;
     match err.detail() {
@@ -147,5 +184,74 @@ fn rpc_error_is_transient(err: &tendermint_rpc::Error) -> bool {
         }
         ErrorDetail::Serde(_) | ErrorDetail::ParseInt(_) | ErrorDetail::Parse(_) => false,
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic::Code;
+
+    fn grpc(code: Code, message: &str) -> ChainError {
+        ChainError::Grpc {
+            chain: "c".into(),
+            method: "tx.Simulate",
+            code,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn transport_failures_of_grpc_calls_are_transient() {
+        for (code, message) in [
+            (Code::Unknown, "transport error"),
+            (Code::Cancelled, "operation was canceled"),
+            (Code::Cancelled, ""),
+            (
+                Code::Unavailable,
+                "error trying to connect: tcp connect error",
+            ),
+            (Code::DeadlineExceeded, "Timeout expired"),
+            (
+                Code::Internal,
+                "h2 protocol error: error reading a body from connection",
+            ),
+            (Code::Unknown, "Connection reset by peer (os error 104)"),
+            (Code::ResourceExhausted, "too many requests"),
+        ] {
+            assert!(grpc(code, message).is_transient(), "{code:?} {message}");
+        }
+    }
+
+    #[test]
+    fn answers_of_the_node_are_not_transient() {
+        for (code, message) in [
+            (
+                Code::Unknown,
+                "failed to execute message; message index: 0: client state height < proof height",
+            ),
+            (Code::Internal, "panic in query handler"),
+            (Code::InvalidArgument, "transport error"),
+            (Code::NotFound, "account not found"),
+        ] {
+            assert!(!grpc(code, message).is_transient(), "{code:?} {message}");
+        }
+    }
+
+    #[test]
+    fn rpc_errors_print_on_one_line_without_a_backtrace() {
+        let e = tendermint_rpc::Error::client_internal("boom".into());
+        let text = rpc_text(&e);
+        assert!(text.contains("boom"), "{text}");
+        assert!(
+            !text.contains("backtrace") && !text.contains('\n'),
+            "{text}"
+        );
+        let chain = ChainError::Rpc {
+            chain: "c".into(),
+            method: "status",
+            source: Box::new(e),
+        };
+        assert!(!chain.to_string().contains("Location"), "{chain}");
     }
 }

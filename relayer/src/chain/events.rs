@@ -54,6 +54,27 @@ pub struct EventSourceSettings {
     pub min_backoff: Duration,
     /// Longest reconnect delay.
     pub max_backoff: Duration,
+    /// The chain's nodes: when given, every (re)subscription goes to the websocket of the
+    /// node in rotation (`url` is then unused), and a websocket that cannot be reached takes
+    /// its node out of rotation.
+    pub pool: Option<std::sync::Arc<crate::chain::nodes::NodePool>>,
+}
+
+impl EventSourceSettings {
+    /// The node to subscribe to (`None` without a pool) and its websocket URL.
+    fn target(&self) -> (Option<usize>, Result<tendermint_rpc::Url, String>) {
+        match &self.pool {
+            Some(pool) => {
+                let node = pool.current();
+                let url = &pool.addrs(node).websocket;
+                (
+                    Some(node),
+                    url.parse().map_err(|e| format!("websocket URL {url}: {e}")),
+                )
+            }
+            None => (None, Ok(self.url.clone())),
+        }
+    }
 }
 
 /// Runs the event source until `shutdown` is cancelled or the receiver is dropped.
@@ -100,32 +121,30 @@ async fn subscribe_once(
     first: &mut bool,
     shutdown: &CancellationToken,
 ) -> SessionEnd {
-    let failed = |reason: String| SessionEnd::Failed {
-        delivered: false,
-        reason,
+    let (node, url) = settings.target();
+    let failed = |reason: String| {
+        if let (Some(pool), Some(node)) = (&settings.pool, node) {
+            pool.failed(node, &format!("websocket: {reason}"));
+        }
+        SessionEnd::Failed {
+            delivered: false,
+            reason,
+        }
     };
-    let url = match WebSocketClientUrl::try_from(settings.url.clone()) {
-        Ok(u) => u,
-        Err(e) => return failed(e.to_string()),
-    };
-    let (client, driver) = match WebSocketClient::builder(url)
-        .compat_mode(settings.compat)
-        .build()
-        .await
-    {
+    let (client, driver) = match open(url, settings.compat).await {
         Ok(pair) => pair,
-        Err(e) => return failed(e.to_string()),
+        Err(e) => return failed(e),
     };
     let driver = tokio::spawn(driver.run());
     let end = async {
         let blocks = client
             .subscribe(Query::from(EventType::NewBlock))
             .await
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(crate::chain::error::rpc_text(&e)))?;
         let txs = client
             .subscribe(Query::from(EventType::Tx))
             .await
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(crate::chain::error::rpc_text(&e)))?;
         if !std::mem::take(first) || last_height.is_some() {
             tracing::info!(chain = %settings.chain_id, ?last_height, "event source resubscribed");
             stateset_monitoring::global()
@@ -176,6 +195,20 @@ async fn subscribe_once(
         Ok(()) => SessionEnd::Shutdown,
         Err(e) => e,
     }
+}
+
+/// Opens a websocket to `url`.
+async fn open(
+    url: Result<tendermint_rpc::Url, String>,
+    compat: CompatMode,
+) -> Result<(WebSocketClient, tendermint_rpc::WebSocketClientDriver), String> {
+    let text = |e: tendermint_rpc::Error| crate::chain::error::rpc_text(&e);
+    let url = url.and_then(|u| WebSocketClientUrl::try_from(u).map_err(text))?;
+    WebSocketClient::builder(url)
+        .compat_mode(compat)
+        .build()
+        .await
+        .map_err(text)
 }
 
 fn to_chain_event(data: EventData) -> Option<ChainEvent> {

@@ -2,6 +2,7 @@
 //! tx simulation, node info and staking params. IBC queries live in
 //! [`crate::chain::ibc_query`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ibc_proto::cosmos::auth::v1beta1::{
@@ -21,6 +22,8 @@ use ibc_proto::cosmos::tx::v1beta1::{service_client::ServiceClient as TxService,
 use tonic::transport::{Channel, Endpoint};
 
 use crate::chain::error::ChainError;
+pub use crate::chain::node_channel::NodeChannel;
+use crate::chain::nodes::NodePool;
 use crate::chain::paging::{all_pages, Page};
 use crate::chain::retry::{with_retry, RetryPolicy};
 
@@ -46,12 +49,14 @@ macro_rules! grpc_client {
 }
 pub(crate) use grpc_client;
 
-/// A gRPC connection to one chain's node. Cheap to clone: the channel is shared.
+/// gRPC connections to one chain's nodes (one lazy channel per node of its
+/// [`NodePool`]). Cheap to clone: the channels and the pool are shared.
 #[derive(Clone, Debug)]
 pub struct GrpcClient {
     chain_id: String,
-    addr: String,
-    channel: Channel,
+    pool: Arc<NodePool>,
+    /// One channel per node, in the pool's order (never empty).
+    channels: Arc<Vec<Channel>>,
 }
 
 /// An account's number and next sequence, the two values a signature commits to.
@@ -64,22 +69,30 @@ pub struct AccountState {
 }
 
 impl GrpcClient {
-    /// Creates a client for `addr`. The connection is made lazily, so an unreachable
-    /// node shows up as a transient error on the first call instead of here.
+    /// Creates a client for `addr` alone (no backups). The connection is made lazily, so an
+    /// unreachable node shows up as a transient error on the first call instead of here.
     pub fn new(chain_id: &str, addr: &str, timeout: Duration) -> Result<Self, ChainError> {
-        let endpoint = Endpoint::from_shared(addr.to_string())
-            .map_err(|source| ChainError::GrpcConnect {
-                chain: chain_id.to_string(),
-                addr: addr.to_string(),
-                source,
-            })?
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .tcp_nodelay(true);
+        let url = addr.parse().map_err(|_| ChainError::Decode {
+            chain: chain_id.to_string(),
+            method: "connect",
+            detail: format!("`{addr}` is not a URL"),
+        })?;
+        let pool = NodePool::single(chain_id, url, addr.to_string());
+        Self::with_pool(Arc::new(pool), timeout)
+    }
+
+    /// Creates a client for every node of `pool` (lazily connected, as [`GrpcClient::new`]).
+    pub fn with_pool(pool: Arc<NodePool>, timeout: Duration) -> Result<Self, ChainError> {
+        let chain_id = pool.chain_id().to_string();
+        let channels = pool
+            .nodes()
+            .iter()
+            .map(|n| lazy_channel(&chain_id, &n.grpc, timeout))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            chain_id: chain_id.to_string(),
-            addr: addr.to_string(),
-            channel: endpoint.connect_lazy(),
+            chain_id,
+            pool,
+            channels: Arc::new(channels),
         })
     }
 
@@ -88,17 +101,38 @@ impl GrpcClient {
         &self.chain_id
     }
 
-    /// The gRPC address.
+    /// The gRPC address of the node in use.
     pub fn addr(&self) -> &str {
-        &self.addr
+        &self.pool.addrs(self.pool.current()).grpc
     }
 
-    /// The shared channel, for clients of other services.
-    pub fn transport(&self) -> Channel {
-        self.channel.clone()
+    /// The chain's nodes and their health (shared with the RPC client).
+    pub fn pool(&self) -> &Arc<NodePool> {
+        &self.pool
+    }
+
+    /// The channel of the node in rotation, for clients of any service. A transport
+    /// failure on it (connect, reset, timeout) takes that node out of rotation, so the
+    /// next call (a retry) goes to the next node.
+    pub fn transport(&self) -> NodeChannel {
+        self.transport_on(self.pool.current())
+    }
+
+    /// The channel of node `node` (the primary's when out of range).
+    pub fn transport_on(&self, node: usize) -> NodeChannel {
+        let channel = self.channels.get(node).or_else(|| self.channels.first());
+        NodeChannel {
+            // `channels` is never empty; a lazy channel to nowhere is the harmless fallback.
+            channel: channel
+                .cloned()
+                .unwrap_or_else(|| Endpoint::from_static("http://127.0.0.1:1").connect_lazy()),
+            node,
+            pool: self.pool.clone(),
+        }
     }
 
     /// Maps a gRPC status to a [`ChainError`] that names this chain and the method.
+    /// (Transport failures have already taken the node out: see [`NodeChannel`].)
     pub fn status_error(&self, method: &'static str) -> impl Fn(tonic::Status) -> ChainError + '_ {
         move |status| ChainError::Grpc {
             chain: self.chain_id.clone(),
@@ -106,6 +140,21 @@ impl GrpcClient {
             code: status.code(),
             message: status.message().to_string(),
         }
+    }
+
+    /// Node info of node `node` alone: for checking at connect that every node serves the
+    /// configured chain (retried only when the chain has no backup nodes).
+    pub async fn node_info_on(&self, node: usize) -> Result<GetNodeInfoResponse, ChainError> {
+        let name = "tendermint.GetNodeInfo";
+        let policy = crate::chain::rpc::probe_policy(self.channels.len());
+        with_retry(policy, &self.chain_id, "grpc", name, || async {
+            NodeService::new(self.transport_on(node))
+                .get_node_info(GetNodeInfoRequest {})
+                .await
+                .map(tonic::Response::into_inner)
+                .map_err(self.status_error(name))
+        })
+        .await
     }
 
     /// The account number and sequence of `address`.
@@ -260,6 +309,19 @@ impl GrpcClient {
             unbonding.nanos.max(0) as u32,
         ))
     }
+}
+
+fn lazy_channel(chain_id: &str, addr: &str, timeout: Duration) -> Result<Channel, ChainError> {
+    let endpoint = Endpoint::from_shared(addr.to_string())
+        .map_err(|source| ChainError::GrpcConnect {
+            chain: chain_id.to_string(),
+            addr: addr.to_string(),
+            source,
+        })?
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .tcp_nodelay(true);
+    Ok(endpoint.connect_lazy())
 }
 
 /// A page request for the first `limit` items (no offset, no total count). List queries

@@ -11,10 +11,13 @@ pub mod events;
 pub mod fee_query;
 pub mod grpc;
 pub mod ibc_query;
+pub mod node_channel;
+pub mod nodes;
 pub mod paging;
 pub mod proof;
 pub mod retry;
 pub mod rpc;
+pub mod staking;
 pub mod tx;
 
 use std::sync::Arc;
@@ -29,6 +32,8 @@ pub use grpc::{AccountState, GrpcClient};
 pub use rpc::RpcClient;
 pub use tx::{TxResult, TxSubmitter};
 
+use crate::client::trust::HeaderTrust;
+use crate::client::ClientError;
 use crate::config::ChainConfig;
 use crate::keys::KeyRing;
 
@@ -56,30 +61,27 @@ pub struct ChainEndpoint {
     rpc: RpcClient,
     grpc: GrpcClient,
     submitter: Option<Arc<TxSubmitter>>,
-    /// Headers whose commit was checked, by height: proofs are verified against their app
-    /// hashes, fetched and checked once per height however many keys are proven there.
-    checked_headers: Arc<tokio::sync::Mutex<HeaderCache>>,
+    /// The relayer's own light client of this chain: proofs are verified against the app
+    /// hashes of headers it verified, fetched and verified once per height.
+    trust: Arc<tokio::sync::Mutex<HeaderTrust>>,
 }
 
-/// The last few checked headers of a chain.
-#[derive(Debug, Default)]
-struct HeaderCache {
-    headers: std::collections::VecDeque<tendermint::block::Header>,
-}
-
-/// Checked headers kept per chain.
-const HEADER_CACHE: usize = 32;
+/// The trusting period of the relayer's own light client when the config sets none: its
+/// root moves up hourly while the chain is in use, so this only bounds an idle root's age.
+const DEFAULT_TRUSTING_PERIOD: Duration = Duration::from_secs(24 * 3600);
 
 impl ChainEndpoint {
     /// Connects to the chain of `config` (checking that the node serves that chain id).
     /// With a key ring, loads the chain's `key_name` to sign txs.
     pub async fn connect(config: &ChainConfig, keys: Option<&KeyRing>) -> Result<Self, ChainError> {
         let chain = config.id.to_string();
-        let rpc = RpcClient::connect(&chain, &config.rpc_addr, config.rpc_timeout)
+        // Node 0 (rpc_addr, grpc_addr) and the backup nodes, shared by RPC and gRPC.
+        let pool = Arc::new(nodes::NodePool::from_config(config));
+        let rpc = RpcClient::connect_pool(pool.clone(), config.rpc_timeout)
             .await?
             .with_witnesses(connect_witnesses(config).await?);
-        let grpc = GrpcClient::new(&chain, &config.grpc_addr, config.rpc_timeout)?;
-        check_grpc_chain(&grpc, &chain, &config.grpc_addr).await?;
+        let grpc = GrpcClient::with_pool(pool, config.rpc_timeout)?;
+        check_grpc_chain(&grpc, &chain).await?;
         let submitter = match keys {
             Some(ring) => {
                 let stored =
@@ -110,7 +112,11 @@ impl ChainEndpoint {
             rpc,
             grpc,
             submitter,
-            checked_headers: Arc::default(),
+            trust: Arc::new(tokio::sync::Mutex::new(HeaderTrust::new(
+                config.id.as_str(),
+                config.trusting_period.unwrap_or(DEFAULT_TRUSTING_PERIOD),
+                config.clock_drift,
+            ))),
         })
     }
 
@@ -155,7 +161,17 @@ impl ChainEndpoint {
         key: &[u8],
         height: Option<Height>,
     ) -> Result<ProvenValue, ChainError> {
-        let store = &self.config.store_prefix;
+        let store = self.config.store_prefix.clone();
+        self.query_proven_in(&store, key, height).await
+    }
+
+    /// Like [`Self::query_proven`], in the module store `store` (`ibc`, `staking`, …).
+    pub async fn query_proven_in(
+        &self,
+        store: &str,
+        key: &[u8],
+        height: Option<Height>,
+    ) -> Result<ProvenValue, ChainError> {
         let path = format!("store/{store}/key");
         let height = match height {
             Some(h) => h,
@@ -225,33 +241,29 @@ impl ChainEndpoint {
         })
     }
 
-    /// The header at `height`, waiting (with a deadline) until the chain has produced it.
-    /// Its commit is checked first (validator sets hash to the header's, more than 2/3 of
-    /// the power signed it), once per height: the app hash proofs are verified against is
-    /// one the chain's validators signed.
+    /// The header at `height`, waiting (with a deadline) until the chain has produced it,
+    /// verified by the relayer's own light client of the chain ([`HeaderTrust`]) before it is
+    /// returned: the app hash proofs are checked against is one the relayer verified.
     pub async fn wait_for_header(
         &self,
         height: Height,
     ) -> Result<tendermint::block::Header, ChainError> {
-        let mut cache = self.checked_headers.lock().await;
-        if let Some(h) = cache.headers.iter().find(|h| h.height == height) {
-            return Ok(h.clone());
+        if let Some(header) = self.trust.lock().await.cached(height) {
+            return Ok(header);
         }
         self.wait_for_height(height, NEXT_BLOCK_WAIT).await?;
-        let block = crate::client::LightBlockSource::light_block(&self.rpc, height).await?;
-        crate::client::verify::check_self_consistent(self.id(), &block).map_err(|e| {
-            ChainError::Decode {
-                chain: self.id().to_string(),
-                method: "commit",
-                detail: e.to_string(),
-            }
-        })?;
-        let header = block.signed_header.header;
-        if cache.headers.len() >= HEADER_CACHE {
-            cache.headers.pop_front();
-        }
-        cache.headers.push_back(header.clone());
-        Ok(header)
+        let mut trust = self.trust.lock().await;
+        trust
+            .verified_header(&self.rpc, height, tendermint::Time::now())
+            .await
+            .map_err(|e| match e {
+                ClientError::Chain(e) => e,
+                other => ChainError::Decode {
+                    chain: self.id().to_string(),
+                    method: "verify header",
+                    detail: other.to_string(),
+                },
+            })
     }
 
     /// Waits until the chain's latest height is at least `height`.
@@ -293,22 +305,41 @@ async fn connect_witnesses(config: &ChainConfig) -> Result<Vec<RpcClient>, Chain
     Ok(witnesses)
 }
 
-/// The gRPC endpoint must serve the chain the config names (a mix-up of ports between two
-/// chains would otherwise send one chain's proofs and accounts to the other).
-async fn check_grpc_chain(grpc: &GrpcClient, chain: &str, addr: &str) -> Result<(), ChainError> {
-    let info = grpc.node_info().await?;
-    let network = info
-        .default_node_info
-        .map(|n| n.network)
-        .unwrap_or_default();
-    if network != chain {
-        return Err(ChainError::Decode {
-            chain: chain.to_string(),
-            method: "GetNodeInfo",
-            detail: format!(
-                "the gRPC endpoint {addr} serves chain `{network}`, not `{chain}`; fix grpc_addr or id in the config"
-            ),
-        });
+/// Every gRPC endpoint must serve the chain the config names (a mix-up of ports between two
+/// chains would otherwise send one chain's proofs and accounts to the other). Nodes whose
+/// gRPC does not answer are out of rotation already; only when none answers is the
+/// primary's error returned.
+async fn check_grpc_chain(grpc: &GrpcClient, chain: &str) -> Result<(), ChainError> {
+    let nodes = grpc.pool().nodes().to_vec();
+    let answers = futures::future::join_all((0..nodes.len()).map(|i| grpc.node_info_on(i))).await;
+    let mut first_error = None;
+    let mut answered = false;
+    for (node, answer) in nodes.iter().zip(answers) {
+        let info = match answer {
+            Ok(info) => info,
+            Err(e) => {
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        let network = info
+            .default_node_info
+            .map(|n| n.network)
+            .unwrap_or_default();
+        if network != chain {
+            return Err(ChainError::Decode {
+                chain: chain.to_string(),
+                method: "GetNodeInfo",
+                detail: format!(
+                    "the gRPC endpoint {} serves chain `{network}`, not `{chain}`; fix {}grpc_addr or id in the config",
+                    node.grpc, node.key
+                ),
+            });
+        }
+        answered = true;
     }
-    Ok(())
+    match first_error {
+        Some(e) if !answered => Err(e),
+        _ => Ok(()),
+    }
 }

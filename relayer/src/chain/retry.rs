@@ -29,6 +29,14 @@ impl RetryPolicy {
         max_retries: 5,
     };
 
+    /// For one part of a composite answer, on the same node: two quick retries (the caller
+    /// retries the whole with [`RetryPolicy::QUERY`], on the next node).
+    pub const PART: RetryPolicy = RetryPolicy {
+        first_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(400),
+        max_retries: 2,
+    };
+
     /// No retries at all.
     pub const NONE: RetryPolicy = RetryPolicy {
         first_delay: Duration::ZERO,

@@ -1,8 +1,13 @@
 //! CometBFT RPC: status, blocks, commits, validators, ABCI queries, txs.
 //!
 //! A thin typed layer over `tendermint-rpc`'s HTTP client that names the chain in
-//! every error and retries idempotent queries with backoff.
+//! every error and retries idempotent queries with backoff. Every call goes to the node
+//! the chain's [`NodePool`] picks; a transient failure takes that node out of rotation, so
+//! the retry goes to the next one. At most every 10 s, `status()` also compares every
+//! node's `/status` (chain id, lag; see [`crate::chain::nodes`]).
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tendermint::block::{signed_header::SignedHeader, Height};
@@ -14,65 +19,148 @@ use tendermint_rpc::endpoint::{
 use tendermint_rpc::{Client, HttpClient, HttpClientUrl, Order, Paging, Url};
 
 use crate::chain::error::ChainError;
+use crate::chain::nodes::{judge, NodePool};
 use crate::chain::retry::{with_retry, RetryPolicy};
 
 /// Largest page size CometBFT accepts for `tx_search`.
 pub const MAX_PER_PAGE: u8 = 100;
 
-/// A CometBFT RPC client for one chain.
+/// The longest wait for one node's answer in a `/status` round.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A light block's parts, all from one node: the signed header at H, the validators at H
+/// and at H+1.
+pub type LightBlockParts = (SignedHeader, Vec<validator::Info>, Vec<validator::Info>);
+
+/// One answer of the three a light block is made of.
+enum Part {
+    Commit(Box<SignedHeader>),
+    Validators(Vec<validator::Info>),
+}
+
+/// A CometBFT RPC client for one chain (all its nodes).
 #[derive(Clone, Debug)]
 pub struct RpcClient {
     chain_id: String,
-    url: Url,
-    client: HttpClient,
+    pool: Arc<NodePool>,
+    /// One client per node of the pool, in its order (never empty).
+    clients: Arc<Vec<(HttpClient, CompatMode)>>,
+    /// The dialect of the first node that answered at connect.
     compat: CompatMode,
     /// Other nodes of the chain that headers are checked with before they are submitted.
-    witnesses: std::sync::Arc<Vec<RpcClient>>,
+    witnesses: Arc<Vec<RpcClient>>,
+}
+
+fn build_client(
+    chain_id: &str,
+    url: &Url,
+    mode: CompatMode,
+    timeout: Duration,
+) -> Result<HttpClient, ChainError> {
+    let http_url =
+        HttpClientUrl::try_from(url.clone()).map_err(|e| rpc_error(chain_id, "connect", e))?;
+    HttpClient::builder(http_url)
+        .compat_mode(mode)
+        .timeout(timeout)
+        .build()
+        .map_err(|e| rpc_error(chain_id, "connect", e))
+}
+
+/// `/status` of one node, retried by `policy`.
+async fn probe(
+    chain_id: &str,
+    url: &Url,
+    timeout: Duration,
+    policy: RetryPolicy,
+) -> Result<status::Response, ChainError> {
+    let client = build_client(chain_id, url, CompatMode::latest(), timeout)?;
+    with_retry(policy, chain_id, "rpc", "status", || async {
+        client
+            .status()
+            .await
+            .map_err(|e| rpc_error(chain_id, "status", e))
+    })
+    .await
+}
+
+/// Connect-time probes: one node alone is asked patiently; with backups each is asked
+/// once (one that does not answer is out of rotation, the others carry the chain).
+pub(crate) fn probe_policy(nodes: usize) -> RetryPolicy {
+    if nodes > 1 {
+        RetryPolicy::NONE
+    } else {
+        RetryPolicy::QUERY
+    }
 }
 
 impl RpcClient {
-    /// Connects to `url`, asks the node for its CometBFT version and speaks that dialect.
+    /// Connects to the node at `url` alone (no backups), asks it for its CometBFT version
+    /// and speaks that dialect. Witnesses and ad-hoc clients use this.
     pub async fn connect(chain_id: &str, url: &Url, timeout: Duration) -> Result<Self, ChainError> {
-        let build = |mode: CompatMode| {
-            let http_url = HttpClientUrl::try_from(url.clone())
-                .map_err(|e| rpc_error(chain_id, "connect", e))?;
-            HttpClient::builder(http_url)
-                .compat_mode(mode)
-                .timeout(timeout)
-                .build()
-                .map_err(|e| rpc_error(chain_id, "connect", e))
-        };
-        let probe = Self {
-            chain_id: chain_id.to_string(),
-            url: url.clone(),
-            client: build(CompatMode::latest())?,
-            compat: CompatMode::latest(),
-            witnesses: std::sync::Arc::default(),
-        };
-        let status = probe.status().await?;
-        let mode =
-            CompatMode::from_version(status.node_info.version).unwrap_or(CompatMode::latest());
-        let client = build(mode)?;
-        if status.node_info.network.as_str() != chain_id {
-            return Err(ChainError::Decode {
-                chain: chain_id.to_string(),
-                method: "status",
-                detail: format!(
-                    "the node at {url} serves chain `{}`, not `{chain_id}`; fix rpc_addr or id in the config",
-                    status.node_info.network
-                ),
-            });
+        let pool = NodePool::single(chain_id, url.clone(), String::new());
+        Self::connect_pool(Arc::new(pool), timeout).await
+    }
+
+    /// Connects to every node of `pool` at once and speaks each one's dialect. A node that
+    /// answers for another chain id is a config error; nodes that do not answer are taken
+    /// out of rotation, and only when none answers is the primary's error returned.
+    pub async fn connect_pool(pool: Arc<NodePool>, timeout: Duration) -> Result<Self, ChainError> {
+        let chain_id = pool.chain_id().to_string();
+        let answers = futures::future::join_all(
+            pool.nodes()
+                .iter()
+                .map(|n| probe(&chain_id, &n.rpc, timeout, probe_policy(pool.nodes().len()))),
+        )
+        .await;
+        let mut modes = Vec::new();
+        let mut first_error = None;
+        for (i, (node, answer)) in pool.nodes().iter().zip(answers).enumerate() {
+            match answer {
+                Ok(status) if status.node_info.network.as_str() != chain_id => {
+                    return Err(ChainError::Decode {
+                        chain: chain_id.clone(),
+                        method: "status",
+                        detail: format!(
+                            "the node at {} serves chain `{}`, not `{chain_id}`; fix {}rpc_addr or id in the config",
+                            node.rpc, status.node_info.network, node.key
+                        ),
+                    });
+                }
+                Ok(status) => modes.push(Some(
+                    CompatMode::from_version(status.node_info.version)
+                        .unwrap_or(CompatMode::latest()),
+                )),
+                Err(e) => {
+                    pool.failed(i, &e.to_string());
+                    first_error.get_or_insert(e);
+                    modes.push(None);
+                }
+            }
         }
+        let Some(compat) = modes.iter().flatten().next().copied() else {
+            return Err(first_error.unwrap_or_else(|| no_node(&chain_id)));
+        };
+        let clients = pool
+            .nodes()
+            .iter()
+            .zip(&modes)
+            .map(|(n, m)| {
+                let mode = m.unwrap_or(compat);
+                Ok((build_client(&chain_id, &n.rpc, mode, timeout)?, mode))
+            })
+            .collect::<Result<Vec<_>, ChainError>>()?;
         Ok(Self {
-            client,
-            compat: mode,
-            ..probe
+            chain_id,
+            pool,
+            clients: Arc::new(clients),
+            compat,
+            witnesses: Arc::default(),
         })
     }
 
     /// This client, checking headers with `witnesses` (nodes of the same chain).
     pub fn with_witnesses(mut self, witnesses: Vec<RpcClient>) -> Self {
-        self.witnesses = std::sync::Arc::new(witnesses);
+        self.witnesses = Arc::new(witnesses);
         self
     }
 
@@ -81,9 +169,16 @@ impl RpcClient {
         &self.witnesses
     }
 
-    /// The CometBFT dialect the node speaks.
+    /// The chain's nodes and their health (shared with the gRPC client).
+    pub fn pool(&self) -> &Arc<NodePool> {
+        &self.pool
+    }
+
+    /// The CometBFT dialect of the node in use.
     pub fn compat(&self) -> CompatMode {
-        self.compat
+        self.clients
+            .get(self.pool.current())
+            .map_or(self.compat, |(_, m)| *m)
     }
 
     /// The chain id this client serves.
@@ -91,30 +186,78 @@ impl RpcClient {
         &self.chain_id
     }
 
-    /// The RPC address.
+    /// The RPC address of the node in use.
     pub fn url(&self) -> &Url {
-        &self.url
+        &self.pool.addrs(self.pool.current()).rpc
     }
 
-    /// The underlying `tendermint-rpc` client, for calls not wrapped here.
-    pub fn inner(&self) -> &HttpClient {
-        &self.client
+    fn client(&self, node: usize) -> Result<HttpClient, ChainError> {
+        self.clients
+            .get(node)
+            .or_else(|| self.clients.first())
+            .map(|(c, _)| c.clone())
+            .ok_or_else(|| no_node(&self.chain_id))
     }
 
-    fn err(&self, method: &'static str) -> impl Fn(tendermint_rpc::Error) -> ChainError + '_ {
-        move |e| rpc_error(&self.chain_id, method, e)
+    /// One call of `op` on `node`; the outcome is reported to the pool.
+    async fn on<T, F, Fut>(&self, node: usize, method: &'static str, op: F) -> Result<T, ChainError>
+    where
+        F: FnOnce(HttpClient) -> Fut,
+        Fut: Future<Output = Result<T, tendermint_rpc::Error>>,
+    {
+        let result = op(self.client(node)?)
+            .await
+            .map_err(|e| rpc_error(&self.chain_id, method, e));
+        self.report(node, &result);
+        result
     }
 
-    /// `/status`: node info and sync info.
-    pub async fn status(&self) -> Result<status::Response, ChainError> {
-        with_retry(
-            RetryPolicy::QUERY,
-            &self.chain_id,
-            "rpc",
-            "status",
-            || async { self.client.status().await.map_err(self.err("status")) },
-        )
+    fn report<T>(&self, node: usize, result: &Result<T, ChainError>) {
+        match result {
+            Ok(_) => self.pool.succeeded(node),
+            Err(e) if e.is_transient() => self.pool.failed(node, &e.to_string()),
+            Err(_) => {}
+        }
+    }
+
+    /// `op` on the node in rotation, retried (on the next node) while it fails transiently.
+    async fn call<T, F, Fut>(&self, method: &'static str, op: F) -> Result<T, ChainError>
+    where
+        F: Fn(HttpClient) -> Fut,
+        Fut: Future<Output = Result<T, tendermint_rpc::Error>>,
+    {
+        with_retry(RetryPolicy::QUERY, &self.chain_id, "rpc", method, || {
+            self.on(self.pool.current(), method, &op)
+        })
         .await
+    }
+
+    /// A `/status` round over every node, when one is due: nodes that answer for another
+    /// chain or lag are taken out, those in step again are put back.
+    async fn check_nodes(&self) {
+        if !self.pool.check_due() {
+            return;
+        }
+        let answers = futures::future::join_all(self.clients.iter().map(|(c, _)| async move {
+            let s = tokio::time::timeout(CHECK_TIMEOUT, c.status())
+                .await
+                .ok()?
+                .ok()?;
+            Some((
+                s.node_info.network.to_string(),
+                s.sync_info.latest_block_height.value(),
+            ))
+        }))
+        .await;
+        self.pool
+            .apply(&judge(&self.chain_id, &answers, self.pool.max_lag()));
+    }
+
+    /// `/status`: node info and sync info (of the node in use).
+    pub async fn status(&self) -> Result<status::Response, ChainError> {
+        self.check_nodes().await;
+        self.call("status", |c| async move { c.status().await })
+            .await
     }
 
     /// The latest committed height.
@@ -124,49 +267,79 @@ impl RpcClient {
 
     /// `/block` at `height`.
     pub async fn block(&self, height: Height) -> Result<block::Response, ChainError> {
-        with_retry(
-            RetryPolicy::QUERY,
-            &self.chain_id,
-            "rpc",
-            "block",
-            || async { self.client.block(height).await.map_err(self.err("block")) },
-        )
-        .await
+        self.call("block", |c| async move { c.block(height).await })
+            .await
     }
 
     /// `/commit` at `height`: the header and the commit that signs it.
     pub async fn signed_header(&self, height: Height) -> Result<SignedHeader, ChainError> {
-        with_retry(
-            RetryPolicy::QUERY,
-            &self.chain_id,
-            "rpc",
-            "commit",
-            || async {
-                let resp = self
-                    .client
-                    .commit(height)
-                    .await
-                    .map_err(self.err("commit"))?;
-                Ok(resp.signed_header)
-            },
-        )
+        self.call("commit", |c| async move {
+            c.commit(height).await.map(|r| r.signed_header)
+        })
         .await
     }
 
     /// `/validators` at `height`, every page.
     pub async fn validators(&self, height: Height) -> Result<Vec<validator::Info>, ChainError> {
+        self.call("validators", |c| async move {
+            c.validators(height, Paging::All)
+                .await
+                .map(|r| r.validators)
+        })
+        .await
+    }
+
+    /// The parts of the light block at `height` (`/commit` at `height`, `/validators` at
+    /// `height` and at `next`), all from one node: a header is never checked against
+    /// another node's validator sets. Each part is retried a few times on that node (one
+    /// dropped answer out of three calls is common on a flaky link); a node that keeps
+    /// failing is left and the three are asked of the next node in rotation.
+    pub async fn light_block_parts(
+        &self,
+        height: Height,
+        next: Height,
+    ) -> Result<LightBlockParts, ChainError> {
         with_retry(
             RetryPolicy::QUERY,
             &self.chain_id,
             "rpc",
-            "validators",
+            "light_block",
             || async {
-                let resp = self
-                    .client
-                    .validators(height, Paging::All)
-                    .await
-                    .map_err(self.err("validators"))?;
-                Ok(resp.validators)
+                let node = self.pool.current();
+                let part = |method: &'static str, at: Height, commit: bool| {
+                    with_retry(
+                        RetryPolicy::PART,
+                        &self.chain_id,
+                        "rpc",
+                        method,
+                        move || {
+                            self.on(node, method, move |c: HttpClient| async move {
+                                if commit {
+                                    c.commit(at)
+                                        .await
+                                        .map(|r| Part::Commit(Box::new(r.signed_header)))
+                                } else {
+                                    c.validators(at, Paging::All)
+                                        .await
+                                        .map(|r| Part::Validators(r.validators))
+                                }
+                            })
+                        },
+                    )
+                };
+                let (header, validators, next_validators) = tokio::try_join!(
+                    part("commit", height, true),
+                    part("validators", height, false),
+                    part("validators", next, false),
+                )?;
+                match (header, validators, next_validators) {
+                    (Part::Commit(h), Part::Validators(v), Part::Validators(n)) => Ok((*h, v, n)),
+                    _ => Err(ChainError::Decode {
+                        chain: self.chain_id.clone(),
+                        method: "light_block",
+                        detail: "answers out of order".into(),
+                    }),
+                }
             },
         )
         .await
@@ -180,40 +353,37 @@ impl RpcClient {
         height: Option<Height>,
         prove: bool,
     ) -> Result<AbciQuery, ChainError> {
-        with_retry(
-            RetryPolicy::QUERY,
-            &self.chain_id,
-            "rpc",
-            "abci_query",
-            || async {
-                self.client
-                    .abci_query(Some(path.to_string()), data.clone(), height, prove)
-                    .await
-                    .map_err(self.err("abci_query"))
-            },
-        )
+        self.call("abci_query", |c| {
+            let (path, data) = (path.to_string(), data.clone());
+            async move { c.abci_query(Some(path), data, height, prove).await }
+        })
         .await
     }
 
-    /// `/broadcast_tx_sync`: submits a tx and returns its CheckTx result. Not retried:
-    /// the caller decides, since a lost answer may still mean the tx is in the mempool.
+    /// `/broadcast_tx_sync` on the node in use: submits a tx and returns its CheckTx
+    /// result. Not retried: the caller decides, since a lost answer may still mean the tx
+    /// is in the mempool.
     pub async fn broadcast_tx_sync(
         &self,
         tx: Vec<u8>,
     ) -> Result<broadcast::tx_sync::Response, ChainError> {
-        self.client
-            .broadcast_tx_sync(tx)
-            .await
-            .map_err(self.err("broadcast_tx_sync"))
+        let op = |c: HttpClient| {
+            let tx = tx.clone();
+            async move { c.broadcast_tx_sync(tx).await }
+        };
+        self.on(self.pool.current(), "broadcast_tx_sync", op).await
     }
 
     /// `/tx` by hash; `Ok(None)` while the tx is not (yet) indexed.
     pub async fn tx(&self, hash: tendermint::Hash) -> Result<Option<tx::Response>, ChainError> {
-        match self.client.tx(hash, false).await {
+        let node = self.pool.current();
+        let result = match self.client(node)?.tx(hash, false).await {
             Ok(resp) => Ok(Some(resp)),
             Err(e) if e.to_string().contains("not found") || e.detail_is_not_found() => Ok(None),
             Err(e) => Err(rpc_error(&self.chain_id, "tx", e)),
-        }
+        };
+        self.report(node, &result);
+        result
     }
 
     /// `/tx_search` for `query`, one page.
@@ -223,18 +393,13 @@ impl RpcClient {
         page: u32,
         per_page: u8,
     ) -> Result<tendermint_rpc::endpoint::tx_search::Response, ChainError> {
-        with_retry(
-            RetryPolicy::QUERY,
-            &self.chain_id,
-            "rpc",
-            "tx_search",
-            || async {
-                self.client
-                    .tx_search(query.clone(), false, page, per_page, Order::Ascending)
+        self.call("tx_search", |c| {
+            let query = query.clone();
+            async move {
+                c.tx_search(query, false, page, per_page, Order::Ascending)
                     .await
-                    .map_err(self.err("tx_search"))
-            },
-        )
+            }
+        })
         .await
     }
 
@@ -243,19 +408,19 @@ impl RpcClient {
         &self,
         height: Height,
     ) -> Result<block_results::Response, ChainError> {
-        with_retry(
-            RetryPolicy::QUERY,
-            &self.chain_id,
-            "rpc",
+        self.call(
             "block_results",
-            || async {
-                self.client
-                    .block_results(height)
-                    .await
-                    .map_err(self.err("block_results"))
-            },
+            |c| async move { c.block_results(height).await },
         )
         .await
+    }
+}
+
+fn no_node(chain_id: &str) -> ChainError {
+    ChainError::Decode {
+        chain: chain_id.to_string(),
+        method: "connect",
+        detail: "no node is configured".into(),
     }
 }
 

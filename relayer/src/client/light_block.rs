@@ -44,11 +44,9 @@ impl LightBlockSource for RpcClient {
             method: "light_block",
             detail: format!("height {height} has no successor"),
         })?;
-        let (signed_header, validators, next_validators) = tokio::try_join!(
-            self.signed_header(height),
-            self.validators(height),
-            self.validators(next),
-        )?;
+        // From one node, so that a failover cannot mix answers of different nodes.
+        let (signed_header, validators, next_validators) =
+            self.light_block_parts(height, next).await?;
         let proposer = signed_header.header.proposer_address;
         let validators = with_proposer(validators, Some(proposer));
         let next_validators = with_proposer(next_validators, None);

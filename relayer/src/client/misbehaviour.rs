@@ -39,21 +39,7 @@ const MEMO: &str = "stateset-relayer misbehaviour evidence";
 /// The most `tx_search` pages (of 100 txs) read per client and pass; the rest waits.
 const MAX_PAGES: u32 = 10;
 
-/// Per (host, client), the last host height whose client updates were checked. In memory
-/// only: a restarted daemon starts at the host's latest height instead of rescanning history.
-#[derive(Debug, Default)]
-pub struct MisbehaviourWatch {
-    checked: HashMap<(String, String), u64>,
-}
-
-impl MisbehaviourWatch {
-    /// The last host height checked for `client_id` on `host`; `None` before the first pass.
-    pub fn checked_height(&self, host: &str, client_id: &str) -> Option<u64> {
-        self.checked
-            .get(&(host.to_string(), client_id.to_string()))
-            .copied()
-    }
-}
+pub use super::watch::MisbehaviourWatch;
 
 /// A header a host accepted that is not the tracked chain's block at its height.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,10 +116,8 @@ pub async fn check_misbehaviour(
     let mut source_headers = HashMap::new();
     let mut first_error = None;
     for client_id in clients {
-        let key = (host.id().to_string(), client_id.clone());
-        let Some(&from) = watch.checked.get(&key) else {
+        let Some(from) = watch.start(host.id(), client_id, latest) else {
             debug!(host = host.id(), client = %client_id, from = latest, "watching client updates");
-            watch.checked.insert(key, latest);
             continue;
         };
         report.clients_checked.push(client_id.clone());
@@ -148,9 +132,7 @@ pub async fn check_misbehaviour(
             to: latest,
         };
         match scan.run(&mut source_headers, &mut report).await {
-            Ok(done) => {
-                watch.checked.insert(key, done);
-            }
+            Ok(done) => watch.record(host.id(), client_id, done),
             Err(e) => {
                 warn!(host = host.id(), client = %client_id, error = %e, "misbehaviour check failed");
                 first_error.get_or_insert(e);

@@ -4,6 +4,7 @@
 //! - [`state`]: client and consensus states, status (Active / Expired / Frozen);
 //! - [`light_block`]: where signed headers and validator sets come from;
 //! - [`verify`]: skipping verification with bisection (tendermint-light-client-verifier);
+//! - [`trust`]: the relayer's own light client of each chain, which every proof is checked with;
 //! - [`msgs`]: MsgCreateClient and MsgUpdateClient;
 //! - [`ops`]: the operations on live chains (create, update, find, summarize);
 //! - [`refresh`]: the daemon's refresh task;
@@ -18,7 +19,9 @@ pub mod ops;
 pub mod refresh;
 pub mod scope;
 pub mod state;
+pub mod trust;
 pub mod verify;
+pub mod watch;
 
 pub use light_block::LightBlockSource;
 pub use ops::{create_client, find_clients, summarize, update_client, update_msgs, UpdatePlan};

@@ -109,13 +109,14 @@ pub fn client_sequence(client_id: &str) -> u64 {
 /// Creates a client of `source` on `host` and returns its id.
 ///
 /// The trusting period is `trusting_period`, else the source chain's configured one, else
-/// 2/3 of its unbonding period (read from its staking params); it must be below the latter.
+/// 2/3 of its unbonding period (read from its staking params with a proof); it must be
+/// below the latter.
 pub async fn create_client(
     host: &ChainEndpoint,
     source: &ChainEndpoint,
     trusting_period: Option<Duration>,
 ) -> Result<(String, TxResult), ClientError> {
-    let unbonding = source.grpc().unbonding_time().await?;
+    let unbonding = source.proven_unbonding_time().await?;
     let trusting = trusting_period
         .or(source.config().trusting_period)
         .unwrap_or(unbonding * 2 / 3);
@@ -127,10 +128,9 @@ pub async fn create_client(
         });
     }
     let latest = source.rpc().latest_height().await?;
-    // The header a client starts from is checked first: validator sets, commit, signatures.
-    let block = source.rpc().light_block(latest).await?;
-    super::verify::check_self_consistent(source.id(), &block)?;
-    let header = block.signed_header.header;
+    // The header a client starts from is verified by the relayer's own light client of the
+    // source (commit, validator sets and signatures; confirmed by its witnesses).
+    let header = source.wait_for_header(latest).await?;
     let threshold = &source.config().trust_threshold;
     let params = ClientParams {
         trust_threshold: (threshold.numerator, threshold.denominator),

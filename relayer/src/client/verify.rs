@@ -151,7 +151,11 @@ pub fn check_self_consistent(chain_id: &str, block: &LightBlock) -> Result<(), C
 }
 
 /// A light block must be of the chain and height asked for.
-fn check_fetched(chain_id: &str, block: &LightBlock, height: TmHeight) -> Result<(), ClientError> {
+pub(crate) fn check_fetched(
+    chain_id: &str,
+    block: &LightBlock,
+    height: TmHeight,
+) -> Result<(), ClientError> {
     let header = &block.signed_header.header;
     if header.chain_id.as_str() != chain_id || header.height != height {
         return Err(ClientError::Verification {

@@ -18,6 +18,7 @@
 mod hints;
 mod policy;
 mod serve;
+mod signer;
 mod types;
 mod validate;
 mod values;
@@ -28,8 +29,10 @@ use serde::Deserialize;
 
 pub use policy::{PacketPolicy, SequenceRange};
 pub use serve::ServeConfig;
+pub use signer::{SignerConfig, SignerKind};
+pub use types::derived_websocket_url;
 pub use types::{ChainConfig, DaemonConfig, GlobalConfig, StoreConfig, TelemetryConfig};
-pub use values::{EventSourceConfig, GasPrice, TrustThreshold};
+pub use values::{BackupNode, EventSourceConfig, GasPrice, TrustThreshold};
 
 /// A configuration error: the file, the key, the problem and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +85,9 @@ pub struct Config {
     /// The chains the relayer serves (at least one, each id once).
     #[serde(default)]
     pub chains: Vec<ChainConfig>,
+    /// Where the relayer's keys live: the file key ring or a PKCS#11 token (`[signer]`).
+    #[serde(default)]
+    pub signer: SignerConfig,
 }
 
 impl Config {
@@ -147,6 +153,8 @@ fn resolve(base: &Path, p: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_backup;
 #[cfg(test)]
 mod tests_bounds;
 #[cfg(test)]

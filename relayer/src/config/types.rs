@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::policy::PacketPolicy;
 use super::serve::ServeConfig;
-use super::values::{EventSourceConfig, GasPrice, TrustThreshold};
+use super::values::{BackupNode, EventSourceConfig, GasPrice, TrustThreshold};
 
 /// `[global]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -126,6 +126,14 @@ pub struct ChainConfig {
     /// goes into a MsgUpdateClient: a header a witness contradicts is never submitted.
     #[serde(default, deserialize_with = "super::values::http_urls")]
     pub witness_rpc_addrs: Vec<tendermint_rpc::Url>,
+    /// Other full nodes of the chain used when the primary (`rpc_addr`/`grpc_addr`) errors,
+    /// lags or answers for another chain id; node 0 is the primary, these are 1, 2, ...
+    #[serde(default)]
+    pub backup_nodes: Vec<BackupNode>,
+    /// A node whose latest height is more than this many blocks below the best node's is
+    /// taken out of rotation (1 to 10,000; default 5).
+    #[serde(default = "d_max_node_lag")]
+    pub max_node_lag: u64,
     /// Event source.
     #[serde(default)]
     pub event_source: EventSourceConfig,
@@ -191,17 +199,23 @@ impl ChainConfig {
     pub fn websocket_url(&self) -> String {
         match &self.event_source {
             EventSourceConfig::Push { url: Some(u), .. } => u.to_string(),
-            _ => {
-                let rpc = self.rpc_addr.to_string();
-                let ws = rpc
-                    .replacen("https://", "wss://", 1)
-                    .replacen("http://", "ws://", 1);
-                format!("{}/websocket", ws.trim_end_matches('/'))
-            }
+            _ => derived_websocket_url(&self.rpc_addr),
         }
     }
 }
 
+/// `ws(s)://host:port/websocket` of a CometBFT RPC address.
+pub fn derived_websocket_url(rpc_addr: &tendermint_rpc::Url) -> String {
+    let rpc = rpc_addr.to_string();
+    let ws = rpc
+        .replacen("https://", "wss://", 1)
+        .replacen("http://", "ws://", 1);
+    format!("{}/websocket", ws.trim_end_matches('/'))
+}
+
+fn d_max_node_lag() -> u64 {
+    5
+}
 fn d_rpc_timeout() -> Duration {
     Duration::from_secs(10)
 }

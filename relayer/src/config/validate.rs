@@ -14,6 +14,8 @@
 //! | `max_msg_num`, `max_tx_size`, `max_gas`, `default_gas` | positive (`max_gas >= default_gas`) |
 //! | `daemon.clear_interval` | 1 to 1,000,000 blocks |
 //! | `daemon.quarantine_after` | at least 1 |
+//! | `max_node_lag` | 1 to 10,000 blocks |
+//! | `backup_nodes[].rpc_addr` | not the primary's nor another backup's |
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -66,6 +68,7 @@ fn positive(key: &str, value: u64, example: u64) -> Check {
 pub(super) fn config(c: &Config) -> Check {
     global(&c.global)?;
     daemon(&c.daemon)?;
+    c.signer.check()?;
     if c.store.path.as_os_str().is_empty() {
         return bad(
             "store.path",
@@ -182,6 +185,7 @@ fn chain(c: &ChainConfig) -> Check {
         return bad("store_prefix", format!("`{}` is not a store name; expected letters and digits, e.g. store_prefix = \"ibc\"", c.store_prefix));
     }
     gas(c)?;
+    nodes(c)?;
     positive("max_msg_num", c.max_msg_num as u64, 30)?;
     positive("max_tx_size", c.max_tx_size as u64, 180_000)?;
     c.packet_policy
@@ -206,6 +210,25 @@ fn gas(c: &ChainConfig) -> Check {
     positive("max_gas", c.max_gas, 4_000_000)?;
     if c.max_gas < c.default_gas {
         return bad("max_gas", format!("{} is below default_gas ({}); expected at least default_gas, e.g. max_gas = 4000000", c.max_gas, c.default_gas));
+    }
+    Ok(())
+}
+
+/// `max_node_lag` and `backup_nodes`: every node once.
+fn nodes(c: &ChainConfig) -> Check {
+    if !(1..=10_000).contains(&c.max_node_lag) {
+        return bad("max_node_lag", format!("{} is out of range; expected a number of blocks from 1 to 10000, e.g. max_node_lag = 5", c.max_node_lag));
+    }
+    let mut seen = vec![c.rpc_addr.to_string()];
+    for (i, node) in c.backup_nodes.iter().enumerate() {
+        let rpc = node.rpc_addr.to_string();
+        if seen.contains(&rpc) {
+            return bad(
+                &format!("backup_nodes[{i}].rpc_addr"),
+                format!("`{rpc}` is already a node of this chain (rpc_addr or an earlier backup); list each node once, e.g. backup_nodes = [{{ rpc_addr = \"http://10.0.0.2:26657\", grpc_addr = \"http://10.0.0.2:9090\" }}]"),
+            );
+        }
+        seen.push(rpc);
     }
     Ok(())
 }

@@ -99,6 +99,31 @@ impl<'de> Deserialize<'de> for TrustThreshold {
     }
 }
 
+/// One `backup_nodes` entry: another full node of the chain.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupNode {
+    /// CometBFT RPC address.
+    #[serde(deserialize_with = "http_url")]
+    pub rpc_addr: tendermint_rpc::Url,
+    /// gRPC address, `http(s)://host:port`.
+    #[serde(deserialize_with = "grpc_url")]
+    pub grpc_addr: String,
+    /// Websocket of the push event source; derived from `rpc_addr` when omitted.
+    #[serde(default, deserialize_with = "opt_ws_addr")]
+    pub websocket_addr: Option<tendermint_rpc::Url>,
+}
+
+impl BackupNode {
+    /// The websocket URL of this node's event source.
+    pub fn websocket_url(&self) -> String {
+        match &self.websocket_addr {
+            Some(u) => u.to_string(),
+            None => super::types::derived_websocket_url(&self.rpc_addr),
+        }
+    }
+}
+
 /// Where chain events come from.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "RawEventSource")]
@@ -255,6 +280,17 @@ pub(super) fn http_urls<'de, D: Deserializer<'de>>(
 fn opt_ws_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<tendermint_rpc::Url>, D::Error> {
     let s = String::deserialize(d)?;
     parse_url(&s, &["ws", "wss"], "url", "ws://127.0.0.1:26657/websocket").map(Some)
+}
+
+fn opt_ws_addr<'de, D: Deserializer<'de>>(d: D) -> Result<Option<tendermint_rpc::Url>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_url(
+        &s,
+        &["ws", "wss"],
+        "websocket_addr",
+        "ws://10.0.0.2:26657/websocket",
+    )
+    .map(Some)
 }
 
 /// Deserializes the gRPC address: `http(s)://host:port`.

@@ -5,15 +5,21 @@
 //! feature), the BIP-39 seed, and every copy of the secret bytes or their hex made for
 //! the key file.
 
+mod pkcs11;
+mod pkcs11_keys;
 mod ring;
+mod signer;
 
 use bip32::{DerivationPath, XPrv};
-use k256::ecdsa::{signature::Signer, Signature, SigningKey};
+use k256::ecdsa::{signature::Signer as _, Signature, SigningKey};
 use ripemd::Ripemd160;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+pub use pkcs11::{Pkcs11Settings, Pkcs11Signer, Pkcs11Token};
+pub use pkcs11_keys::SECP256K1_PARAMS;
 pub use ring::{KeyInfo, KeyRing, StoredKey};
+pub use signer::{account_id, address, Signature64, Signer, SignerError};
 
 /// The default HD path of Cosmos accounts (coin type 118).
 pub const DEFAULT_HD_PATH: &str = "m/44'/118'/0'/0/0";

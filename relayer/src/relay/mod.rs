@@ -9,6 +9,7 @@ mod app_acks;
 pub mod clear;
 mod cycle_parts;
 mod quarantine;
+mod record;
 pub mod scanner;
 mod steps;
 mod submit;

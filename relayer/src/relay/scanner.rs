@@ -6,15 +6,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use stateset_channels::events::{parse_abci_event, IbcEvent};
+use futures::stream::{self, StreamExt};
 use tendermint::block::Height as TmHeight;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+pub use super::record::record;
+use super::record::record_block;
 use super::Routes;
 use crate::chain::{ChainEndpoint, ChainError};
-use crate::store::{PacketState, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// A node this many blocks behind the scanned height is taken as a reset chain.
 const RESET_MARGIN: u64 = 5;
@@ -80,11 +82,13 @@ pub fn start_height(stored: Option<u64>, latest: u64, max_catchup: u64) -> (u64,
     }
 }
 
-/// Runs the scanner of `chain` until `shutdown`; `wake` is notified after each batch of
-/// blocks so that the path workers look at their ledgers. With `triggers` (the websocket
-/// event source), a new block is read as soon as the node announces it; polling every
-/// `settings.poll` stays as the fallback, and block results are read per height, so no
-/// height is skipped when the subscription drops.
+/// Runs the scanner of `chain` until `shutdown`; `wake` is notified after each chunk of
+/// [`WAKE_EVERY`] blocks and at the end of each pass, so that the path workers look at
+/// their ledgers while a catch-up is still running. With `triggers` (the websocket event
+/// source), a new block is read as soon as the node announces it; polling every
+/// `settings.poll` stays as the fallback, and block results are read per height (up to
+/// [`READ_AHEAD`] at once, recorded in order), so no height is skipped when the
+/// subscription drops.
 pub async fn run_scanner(
     chain: ChainEndpoint,
     store: Store,
@@ -96,119 +100,265 @@ pub async fn run_scanner(
 ) {
     let (wake, clear_now) = signals;
     let id = chain.id().to_string();
-    let mut next = None;
-    // The stored height found above the chain's at start (a reset chain), while it lasts.
-    let mut ahead_of: Option<u64> = None;
-    let mut backoff = Duration::from_millis(200);
+    let mut scan = Scan {
+        chain: &chain,
+        store: &store,
+        routes: &routes,
+        wake: &wake,
+        clear_now: &clear_now,
+        settings,
+        next: None,
+        ahead_of: None,
+    };
+    let mut backoff = INITIAL_BACKOFF;
     loop {
-        let step = async {
-            let latest = chain.rpc().latest_height().await?.value();
-            let from = match next {
-                // The chain went back while we ran (reset, or a node far behind): say so and
-                // read on from where it is; clearing covers the rest.
-                Some(n) if n > latest.saturating_add(RESET_MARGIN) => {
-                    warn!(chain = %id, scanned = n - 1, latest,
-                        "scanner: stored height is ahead of the chain (was the chain reset?); scanning from its latest block");
-                    ahead_of = Some(n - 1);
-                    clear_now.notify_waiters();
-                    latest
-                }
-                Some(n) => n,
-                None => {
-                    let stored = store.last_height(&id)?;
-                    let (h, why) = start_height(stored, latest, settings.max_catchup);
-                    match stored {
-                        Some(s) if s > latest => {
-                            warn!(chain = %id, stored = s, latest, start = h, "scanner: {why}");
-                            ahead_of = Some(s);
-                            clear_now.notify_waiters();
-                        }
-                        _ => {
-                            info!(chain = %id, stored = ?stored, latest, start = h, "scanner: {why}")
-                        }
-                    }
-                    h
-                }
-            };
-            report_ahead(&id, &mut ahead_of, latest);
-            let mut h = from;
-            while h <= latest && !shutdown.is_cancelled() {
-                match scan_block(&chain, &store, &routes, h).await {
-                    Ok(()) => {}
-                    // The node reports a height a moment before its block results are
-                    // saved: try that block again on the next poll.
-                    Err(ScanError::Chain(e)) if h == latest => {
-                        debug!(chain = %id, height = h, error = %e, "block results not ready yet");
-                        break;
-                    }
-                    Err(ScanError::Chain(e)) if pruned(&e).is_some() => {
-                        let lowest = pruned(&e).flatten().unwrap_or(latest).clamp(h, latest);
-                        warn!(chain = %id, from = h, to = lowest, error = %e,
-                            "scanner: blocks no longer served by the node (pruned); clearing covers them");
-                        stateset_monitoring::global()
-                            .blocks_unavailable
-                            .with_label_values(&[&id])
-                            .inc_by(lowest.saturating_sub(h).max(1));
-                        clear_now.notify_waiters();
-                        h = lowest.max(h.saturating_add(1));
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                }
-                store.set_last_height(&id, h)?;
-                h = h.saturating_add(1);
-            }
-            Ok::<_, ScanError>((h, h > from))
-        };
         let outcome = tokio::select! {
             _ = shutdown.cancelled() => break,
-            r = step => r,
+            r = scan.step(&shutdown) => r,
         };
-        match outcome {
-            Ok((n, progressed)) => {
-                let m = stateset_monitoring::global();
-                m.chain_up.with_label_values(&[&id]).set(1);
-                m.chain_scanned_height
-                    .with_label_values(&[&id])
-                    .set(n.saturating_sub(1) as i64);
-                next = Some(n);
-                backoff = Duration::from_millis(200);
-                if progressed {
-                    wake.notify_waiters();
-                }
-                let pushed = async {
-                    match triggers.as_mut() {
-                        Some(rx) => {
-                            if rx.recv().await.is_none() {
-                                std::future::pending::<()>().await;
-                            }
-                            // One read covers every announcement so far.
-                            while rx.try_recv().is_ok() {}
-                        }
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = tokio::time::sleep(settings.poll) => {}
-                    _ = pushed => {}
-                }
-            }
-            Err(e) => {
-                stateset_monitoring::global()
-                    .chain_up
-                    .with_label_values(&[&id])
-                    .set(0);
-                warn!(chain = %id, error = %e, retry_in = ?backoff, "scanner: chain unreadable");
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-            }
+        let pause = scan.after_pass(outcome, &mut backoff);
+        let waited = match pause {
+            Some(wait) => sleep_or_cancel(wait, &shutdown).await,
+            None => wait_for_block(&mut triggers, settings.poll, &shutdown).await,
+        };
+        if !waited {
+            break;
         }
     }
     debug!(chain = %id, "scanner stopped");
+}
+
+/// The first pause after a failed pass.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
+/// Heights whose block results are read at once (recorded in order): with a slow or lossy
+/// node each read takes a while, and reading one at a time falls behind the chain.
+const READ_AHEAD: usize = 32;
+/// While catching up, the workers are woken after every this many heights recorded.
+const WAKE_EVERY: u64 = 8;
+
+/// The pause after a failed pass and the one after that: doubling up to 10 s, or up to
+/// 2 s when the failure is the transport's; back to the start when the pass recorded
+/// blocks before it failed.
+fn next_backoff(current: Duration, progressed: bool, transient: bool) -> (Duration, Duration) {
+    let wait = if progressed { INITIAL_BACKOFF } else { current };
+    let cap = if transient {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_secs(10)
+    };
+    (wait, (wait * 2).min(cap))
+}
+
+fn is_transient(e: &ScanError) -> bool {
+    match e {
+        ScanError::Chain(e) => e.is_transient(),
+        ScanError::Store(_) => false,
+    }
+}
+
+/// Sleeps `wait`; false when `shutdown` came first.
+async fn sleep_or_cancel(wait: Duration, shutdown: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = shutdown.cancelled() => false,
+        _ = tokio::time::sleep(wait) => true,
+    }
+}
+
+/// Waits for the event source to announce a block, or `poll`; false on `shutdown`.
+async fn wait_for_block(
+    triggers: &mut Option<tokio::sync::mpsc::Receiver<crate::chain::events::ChainEvent>>,
+    poll: Duration,
+    shutdown: &CancellationToken,
+) -> bool {
+    let pushed = async {
+        match triggers.as_mut() {
+            Some(rx) => {
+                if rx.recv().await.is_none() {
+                    std::future::pending::<()>().await;
+                }
+                // One read covers every announcement so far.
+                while rx.try_recv().is_ok() {}
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = shutdown.cancelled() => false,
+        _ = tokio::time::sleep(poll) => true,
+        _ = pushed => true,
+    }
+}
+
+/// One chain's scanner between passes.
+struct Scan<'a> {
+    chain: &'a ChainEndpoint,
+    store: &'a Store,
+    routes: &'a Routes,
+    wake: &'a Notify,
+    clear_now: &'a Notify,
+    settings: ScannerSettings,
+    /// The next height to read (`None` before the first pass).
+    next: Option<u64>,
+    /// The stored height found above the chain's at start (a reset chain), while it lasts.
+    ahead_of: Option<u64>,
+}
+
+impl Scan<'_> {
+    /// One pass: from the next height to the chain's latest. Ok(whether blocks were
+    /// recorded); on failure, also whether blocks were recorded before it (kept in `next`).
+    async fn step(&mut self, shutdown: &CancellationToken) -> Result<bool, (ScanError, bool)> {
+        let latest = match self.chain.rpc().latest_height().await {
+            Ok(h) => h.value(),
+            Err(e) => return Err((e.into(), false)),
+        };
+        let from = self.start(latest).map_err(|e| (e, false))?;
+        report_ahead(self.chain.id(), &mut self.ahead_of, latest);
+        let (next, error) = self.scan_range(from, latest, shutdown).await;
+        self.next = Some(next);
+        match error {
+            None => Ok(next > from),
+            Some(e) => Err((e, next > from)),
+        }
+    }
+
+    /// Reports a pass (gauges, log), wakes the workers when it recorded blocks, and
+    /// returns the pause before the next one when it failed.
+    fn after_pass(
+        &self,
+        outcome: Result<bool, (ScanError, bool)>,
+        backoff: &mut Duration,
+    ) -> Option<Duration> {
+        let id = self.chain.id();
+        let m = stateset_monitoring::global();
+        if let Some(n) = self.next {
+            m.chain_scanned_height
+                .with_label_values(&[id])
+                .set(n.saturating_sub(1) as i64);
+        }
+        let (progressed, error) = match outcome {
+            Ok(progressed) => (progressed, None),
+            Err((e, progressed)) => (progressed, Some(e)),
+        };
+        m.chain_up
+            .with_label_values(&[id])
+            .set(i64::from(error.is_none()));
+        if progressed {
+            self.wake.notify_waiters();
+        }
+        let Some(e) = error else {
+            *backoff = INITIAL_BACKOFF;
+            return None;
+        };
+        let (wait, next) = next_backoff(*backoff, progressed, is_transient(&e));
+        warn!(chain = %id, error = %e, retry_in = ?wait, "scanner: chain unreadable");
+        *backoff = next;
+        Some(wait)
+    }
+
+    /// Where this pass starts.
+    fn start(&mut self, latest: u64) -> Result<u64, ScanError> {
+        let id = self.chain.id();
+        match self.next {
+            // The chain went back while we ran (reset, or a node far behind): say so and
+            // read on from where it is; clearing covers the rest.
+            Some(n) if n > latest.saturating_add(RESET_MARGIN) => {
+                warn!(chain = %id, scanned = n - 1, latest,
+                    "scanner: stored height is ahead of the chain (was the chain reset?); scanning from its latest block");
+                self.ahead_of = Some(n - 1);
+                self.clear_now.notify_waiters();
+                Ok(latest)
+            }
+            Some(n) => Ok(n),
+            None => {
+                let stored = self.store.last_height(id)?;
+                let (h, why) = start_height(stored, latest, self.settings.max_catchup);
+                match stored {
+                    Some(s) if s > latest => {
+                        warn!(chain = %id, stored = s, latest, start = h, "scanner: {why}");
+                        self.ahead_of = Some(s);
+                        self.clear_now.notify_waiters();
+                    }
+                    _ => info!(chain = %id, stored = ?stored, latest, start = h, "scanner: {why}"),
+                }
+                Ok(h)
+            }
+        }
+    }
+
+    /// Reads `from..=latest` ([`READ_AHEAD`] at once), records each block in order and
+    /// stores its height as handled. Returns the next height to read and the failure that
+    /// ended the pass early, if any.
+    async fn scan_range(
+        &self,
+        from: u64,
+        latest: u64,
+        shutdown: &CancellationToken,
+    ) -> (u64, Option<ScanError>) {
+        let chain = self.chain;
+        let mut reads = stream::iter(from..=latest)
+            .map(|h| async move { (h, fetch_block(chain, h).await) })
+            .buffered(READ_AHEAD);
+        let mut h = from;
+        while let Some((height, result)) = reads.next().await {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            let outcome = result.map_err(ScanError::from).and_then(|results| {
+                let id = chain.id();
+                record_block(id, self.store, self.routes, height, &results)?;
+                self.store.set_last_height(id, height)?;
+                Ok(())
+            });
+            match outcome {
+                Ok(()) => {
+                    h = height.saturating_add(1);
+                    if h.saturating_sub(from) % WAKE_EVERY == 0 {
+                        self.wake.notify_waiters();
+                    }
+                }
+                Err(e) => return self.after_failure(height, latest, e),
+            }
+        }
+        (h, None)
+    }
+
+    /// Where to go on after block `height` could not be read or recorded (`e`): the latest
+    /// block, whose results the node may not have saved yet, is read again next pass;
+    /// pruned blocks are skipped (clearing covers them); anything else ends the pass there.
+    fn after_failure(&self, height: u64, latest: u64, e: ScanError) -> (u64, Option<ScanError>) {
+        let id = self.chain.id();
+        match e {
+            ScanError::Chain(e) if height == latest => {
+                debug!(chain = %id, height, error = %e, "block results not ready yet");
+                (height, None)
+            }
+            ScanError::Chain(e) if pruned(&e).is_some() => {
+                let lowest = pruned(&e).flatten().unwrap_or(latest).clamp(height, latest);
+                warn!(chain = %id, from = height, to = lowest, error = %e,
+                    "scanner: blocks no longer served by the node (pruned); clearing covers them");
+                stateset_monitoring::global()
+                    .blocks_unavailable
+                    .with_label_values(&[id])
+                    .inc_by(lowest.saturating_sub(height).max(1));
+                self.clear_now.notify_waiters();
+                (lowest.max(height.saturating_add(1)), None)
+            }
+            e => (height, Some(e)),
+        }
+    }
+}
+
+/// The results of block `height` of `chain`.
+async fn fetch_block(
+    chain: &ChainEndpoint,
+    height: u64,
+) -> Result<tendermint_rpc::endpoint::block_results::Response, ChainError> {
+    let tm_height = TmHeight::try_from(height).map_err(|e| ChainError::Decode {
+        chain: chain.id().to_string(),
+        method: "block_results",
+        detail: format!("height {height}: {e}"),
+    })?;
+    chain.rpc().block_results(tm_height).await
 }
 
 /// Keeps the `scanner_ahead_of_chain` gauge: 1 while the chain is below the height the
@@ -245,112 +395,6 @@ fn pruned(e: &ChainError) -> Option<Option<u64>> {
     Some(lowest)
 }
 
-/// Records the packet events of block `height` of `chain`.
-async fn scan_block(
-    chain: &ChainEndpoint,
-    store: &Store,
-    routes: &Routes,
-    height: u64,
-) -> Result<(), ScanError> {
-    let tm_height = TmHeight::try_from(height).map_err(|e| ChainError::Decode {
-        chain: chain.id().to_string(),
-        method: "block_results",
-        detail: format!("height {height}: {e}"),
-    })?;
-    let results = chain.rpc().block_results(tm_height).await?;
-    let tx_events = results
-        .txs_results
-        .iter()
-        .flatten()
-        .flat_map(|r| r.events.iter());
-    let block_events = results
-        .begin_block_events
-        .iter()
-        .flatten()
-        .chain(results.end_block_events.iter().flatten())
-        .chain(results.finalize_block_events.iter());
-    for event in tx_events.chain(block_events) {
-        match parse_abci_event(event) {
-            Ok(Some(ibc)) => record(chain.id(), store, routes, &ibc)?,
-            Ok(None) => {}
-            Err(e) => {
-                warn!(chain = %chain.id(), height, error = %e, "skipping a malformed IBC event")
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Records one event of `chain` in the ledger it belongs to (events of channels the relayer
-/// does not serve are ignored).
-pub fn record(
-    chain: &str,
-    store: &Store,
-    routes: &Routes,
-    event: &IbcEvent,
-) -> Result<(), StoreError> {
-    match event {
-        IbcEvent::SendPacket(p) => {
-            if let Some(path) = routes.get(chain, p.source_port.as_str(), p.source_channel.as_str())
-            {
-                let new = store
-                    .ledger(chain, p.source_port.as_str(), p.source_channel.as_str())?
-                    .record_sent(p)?;
-                if new {
-                    let labels = path.labels();
-                    stateset_monitoring::global()
-                        .packets_seen
-                        .with_label_values(&[&labels[0], &labels[1], &labels[2], &labels[3]])
-                        .inc();
-                }
-            }
-        }
-        IbcEvent::RecvPacket(p) => {
-            if let Some(path) = routes.get(
-                chain,
-                p.destination_port.as_str(),
-                p.destination_channel.as_str(),
-            ) {
-                store
-                    .ledger(
-                        &path.b.chain,
-                        p.source_port.as_str(),
-                        p.source_channel.as_str(),
-                    )?
-                    .mark(p.sequence, PacketState::Received)?;
-            }
-        }
-        IbcEvent::WriteAcknowledgement { packet, ack } => {
-            let (port, channel) = (
-                packet.destination_port.as_str(),
-                packet.destination_channel.as_str(),
-            );
-            if let Some(path) = routes.get(chain, port, channel) {
-                store
-                    .ledger(
-                        &path.b.chain,
-                        packet.source_port.as_str(),
-                        packet.source_channel.as_str(),
-                    )?
-                    .record_ack(packet, ack)?;
-            }
-        }
-        IbcEvent::AcknowledgePacket(h)
-        | IbcEvent::TimeoutPacket(h)
-        | IbcEvent::TimeoutOnClose(h)
-            if routes
-                .get(chain, h.source_port.as_str(), h.source_channel.as_str())
-                .is_some() =>
-        {
-            store
-                .ledger(chain, h.source_port.as_str(), h.source_channel.as_str())?
-                .finish(h.sequence)?;
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::start_height;
@@ -369,6 +413,20 @@ mod tests {
         assert_eq!(h, 20);
         assert!(why.contains("ahead of the chain"));
         assert_eq!(start_height(Some(u64::MAX), 20, 300).0, 20);
+    }
+
+    #[test]
+    fn backoff_is_short_for_transport_failures_and_resets_after_progress() {
+        use super::{next_backoff, INITIAL_BACKOFF};
+        use std::time::Duration;
+        let s = Duration::from_secs;
+        assert_eq!(next_backoff(s(2), false, true), (s(2), s(2)));
+        assert_eq!(next_backoff(s(2), false, false), (s(2), s(4)));
+        assert_eq!(next_backoff(s(8), false, false), (s(8), s(10)));
+        assert_eq!(
+            next_backoff(s(8), true, false),
+            (INITIAL_BACKOFF, INITIAL_BACKOFF * 2)
+        );
     }
 
     #[test]

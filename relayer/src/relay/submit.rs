@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, StreamExt};
 use ibc_proto::google::protobuf::Any;
 use prost::Message;
 use stateset_channels::packet::batches;
@@ -13,26 +13,64 @@ use super::worker::RelayError;
 use crate::chain::tx::TxError;
 use crate::chain::{ChainEndpoint, ChainError, ProvenValue};
 use crate::client::ops::signer;
+use crate::client::ClientError;
 use crate::handshake::proofs::{client_update, ibc_height};
+use crate::handshake::DriveError;
 use crate::store::Store;
+use tendermint::block::Height as TmHeight;
 
 /// At most this many proofs are queried at once.
-const PROOF_CONCURRENCY: usize = 16;
+const PROOF_CONCURRENCY: usize = 32;
 /// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
 const MAX_IN_FLIGHT: usize = 8;
 const MEMO: &str = "stateset-relayer";
 
-/// Proves `keys` on `chain` at its latest height (at most [`PROOF_CONCURRENCY`] at a time).
+/// Proves `keys` on `chain` at `height`, else its latest height (at most
+/// [`PROOF_CONCURRENCY`] at a time). A key whose proof could not be read for a transport
+/// failure is `None`: its item waits for the next cycle while the others go on (see
+/// [`keep_proven`]).
 async fn prove_many(
     chain: &ChainEndpoint,
     keys: Vec<Vec<u8>>,
-) -> Result<Vec<ProvenValue>, ChainError> {
-    let height = chain.rpc().latest_height().await?;
-    stream::iter(keys)
+    height: Option<TmHeight>,
+) -> Result<Vec<Option<ProvenValue>>, ChainError> {
+    let height = match height {
+        Some(h) => h,
+        None => chain.rpc().latest_height().await?,
+    };
+    let results: Vec<Result<ProvenValue, ChainError>> = stream::iter(keys)
         .map(|k| async move { chain.query_proven(&k, Some(height)).await })
         .buffered(PROOF_CONCURRENCY)
-        .try_collect()
-        .await
+        .collect()
+        .await;
+    let wanted = results.len();
+    let kept = keep_proven(results)?;
+    let missing = kept.iter().filter(|p| p.is_none()).count();
+    if missing > 0 {
+        debug!(chain = %chain.id(), missing, wanted, "some proofs could not be read; those items wait for the next cycle");
+    }
+    Ok(kept)
+}
+
+/// The proofs read, with `None` for those a transport failure kept from the relayer. Any
+/// other failure (e.g. a proof that does not verify), or no proof read at all, is the error.
+fn keep_proven<T>(results: Vec<Result<T, ChainError>>) -> Result<Vec<Option<T>>, ChainError> {
+    let mut kept = Vec::with_capacity(results.len());
+    let mut first_error = None;
+    for result in results {
+        match result {
+            Ok(v) => kept.push(Some(v)),
+            Err(e) if e.is_transient() => {
+                first_error.get_or_insert(e);
+                kept.push(None);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match first_error {
+        Some(e) if kept.iter().all(Option::is_none) => Err(e),
+        _ => Ok(kept),
+    }
 }
 
 /// What became of the messages of one relay step.
@@ -53,6 +91,8 @@ pub(super) struct SubmitOutcome {
     /// Sequences whose event data did not match the chain's commitment: dropped from the
     /// ledger for clearing to fetch again.
     pub refetch: Vec<u64>,
+    /// Whether the tx that carried the MsgUpdateClient was included.
+    pub update_landed: bool,
 }
 
 /// One tx of a relay step.
@@ -75,6 +115,31 @@ fn blames_messages(e: &ChainError) -> bool {
     }
 }
 
+/// Sends one planned tx. When it fails because the tx that carried the client update was
+/// refused (e.g. as redundant), it is sent once more with the update in front.
+async fn send_planned(
+    chain: &ChainEndpoint,
+    what: &str,
+    mut tx: PlannedTx,
+    update: &[Any],
+) -> (PlannedTx, Result<crate::chain::TxResult, ChainError>) {
+    let mut result = chain.send_msgs(tx.msgs.clone(), MEMO).await;
+    if !tx.carries_update && !update.is_empty() && lacks_update(&result) {
+        debug!(chain = %chain.id(), what, "the client update did not land; sending it again with this batch");
+        tx.msgs.splice(0..0, update.iter().cloned());
+        tx.carries_update = true;
+        result = chain.send_msgs(tx.msgs.clone(), MEMO).await;
+    }
+    (tx, result)
+}
+
+/// Whether a tx was refused because the client is not at the proof height yet: the tx that
+/// carried the MsgUpdateClient did not land.
+fn lacks_update(result: &Result<crate::chain::TxResult, ChainError>) -> bool {
+    matches!(result, Err(ChainError::Tx { source: TxError::Rejected { log, .. }, .. })
+        if log.contains("client state height < proof height"))
+}
+
 /// Submits `msgs` (one per sequence of `seqs`) on `chain`: the ones in `alone` each in a tx
 /// of its own, the rest in batches bounded by its `max_msg_num` and `max_tx_size`; `update`
 /// rides in the first tx (in a tx of its own when there is no batch). A tx that fails after
@@ -87,14 +152,12 @@ async fn send_batched(
     msgs: Vec<(u64, Any)>,
     alone: &HashSet<u64>,
 ) -> Result<SubmitOutcome, RelayError> {
-    let txs = plan_txs(chain, store, what, update, msgs, alone)?;
+    let txs = plan_txs(chain, store, what, update.clone(), msgs, alone)?;
+    let update = &update;
     // The txs are signed and broadcast in order (the submitter's sequence lock is fair),
     // then included in parallel: the first carries the client update the others need.
     let results: Vec<(PlannedTx, Result<_, ChainError>)> = stream::iter(txs)
-        .map(|tx| async move {
-            let result = chain.send_msgs(tx.msgs.clone(), MEMO).await;
-            (tx, result)
-        })
+        .map(|tx| send_planned(chain, what, tx, update))
         .buffered(MAX_IN_FLIGHT)
         .collect()
         .await;
@@ -107,6 +170,7 @@ async fn send_batched(
             Ok(included) => {
                 debug!(chain = %chain.id(), tx = %included.hash, what, count = tx.seqs.len(),
                     gas = included.gas_used, "batch included");
+                outcome.update_landed |= tx.carries_update;
                 outcome.landed.extend(tx.seqs);
             }
             Err(ChainError::Tx {
@@ -249,29 +313,170 @@ pub(super) async fn prove_and_submit(
     }
     let has_shared = shared.is_some();
     keys.extend(shared);
-    let mut proofs = prove_many(prover, keys).await?;
-    let shared_proof = if has_shared { proofs.pop() } else { None };
-    let Some(first) = proofs.first() else {
+    let request = ProofRequest {
+        prover,
+        submitter,
+        seqs: &seqs,
+        keys: &keys,
+        has_shared,
+    };
+    let Some(mut built) = request.build_at(None, &build).await? else {
         return Ok(SubmitOutcome::default());
     };
-    let proof_block = first.proof_height;
-    let proof_height = ibc_height(prover.id(), proof_block);
-    let signer = signer(submitter)?;
-    let mut msgs = Vec::new();
-    for (i, (proof, seq)) in proofs.iter().zip(&seqs).enumerate() {
-        let proven = Proven {
-            own: proof,
-            shared: shared_proof.as_ref(),
-            height: proof_height,
-            signer: &signer,
+    let update = match client_update(submitter, prover, client, built.proof_block).await {
+        Ok(update) => update,
+        // The client moved past the proof height meanwhile (the other direction's worker or
+        // another relayer updated it): prove again at the client's own height, which needs
+        // no update, instead of failing the step and proving everything again next cycle.
+        Err(DriveError::Client(ClientError::Ahead { client_height, .. })) => {
+            let at = TmHeight::try_from(client_height.saturating_sub(1)).ok();
+            debug!(
+                client,
+                client_height, "client moved past the proof height; proving at its height"
+            );
+            let Some(again) = request.build_at(at, &build).await? else {
+                return Ok(SubmitOutcome::default());
+            };
+            built = again;
+            client_update(submitter, prover, client, built.proof_block).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let outcome = send_batched(submitter, store, what, update, built.msgs, alone).await?;
+    if outcome.update_landed {
+        count_client_update(submitter, client, prover);
+    }
+    Ok(outcome)
+}
+
+/// The keys of one relay step (the shared key last, when there is one).
+struct ProofRequest<'a> {
+    prover: &'a ChainEndpoint,
+    submitter: &'a ChainEndpoint,
+    seqs: &'a [u64],
+    keys: &'a [Vec<u8>],
+    has_shared: bool,
+}
+
+/// The messages of one relay step, built from proofs at one height.
+struct BuiltStep {
+    msgs: Vec<(u64, Any)>,
+    proof_block: TmHeight,
+}
+
+impl ProofRequest<'_> {
+    /// Proves the keys at `height` (the latest when `None`) and builds the messages;
+    /// `None` when nothing can be built this cycle.
+    async fn build_at(
+        &self,
+        height: Option<TmHeight>,
+        build: &impl Fn(usize, Proven<'_>) -> Option<Any>,
+    ) -> Result<Option<BuiltStep>, RelayError> {
+        let mut proofs = prove_many(self.prover, self.keys.to_vec(), height).await?;
+        let shared_proof = self.has_shared.then(|| proofs.pop().flatten()).flatten();
+        // Without the shared proof (when one is needed) no message can be built: next cycle.
+        let missing_shared = self.has_shared && shared_proof.is_none();
+        let (Some(first), false) = (proofs.iter().flatten().next(), missing_shared) else {
+            return Ok(None);
         };
-        if let Some(msg) = build(i, proven) {
-            msgs.push((*seq, msg));
+        let proof_block = first.proof_height;
+        let proof_height = ibc_height(self.prover.id(), proof_block);
+        let signer = signer(self.submitter)?;
+        let mut msgs = Vec::new();
+        for (i, (proof, seq)) in proofs.iter().zip(self.seqs).enumerate() {
+            let Some(proof) = proof else { continue };
+            let proven = Proven {
+                own: proof,
+                shared: shared_proof.as_ref(),
+                height: proof_height,
+                signer: &signer,
+            };
+            if let Some(msg) = build(i, proven) {
+                msgs.push((*seq, msg));
+            }
+        }
+        Ok((!msgs.is_empty()).then_some(BuiltStep { msgs, proof_block }))
+    }
+}
+
+/// Counts a MsgUpdateClient of `client` (on `host`, tracking `tracked`) that was included.
+fn count_client_update(host: &ChainEndpoint, client: &str, tracked: &ChainEndpoint) {
+    let label =
+        stateset_monitoring::bounded_label(stateset_monitoring::LabelFamily::ClientId, client);
+    stateset_monitoring::global()
+        .client_updates
+        .with_label_values(&[host.id(), &label, tracked.id()])
+        .inc();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grpc(code: tonic::Code, message: &str) -> ChainError {
+        ChainError::Grpc {
+            chain: "c".into(),
+            method: "abci_query",
+            code,
+            message: message.into(),
         }
     }
-    if msgs.is_empty() {
-        return Ok(SubmitOutcome::default());
+
+    #[test]
+    fn proofs_lost_in_transit_wait_while_the_others_go_on() {
+        let lost = || Err(grpc(tonic::Code::Unavailable, "connection reset"));
+        let kept = keep_proven(vec![Ok(1), lost(), Ok(3)]).unwrap();
+        assert_eq!(kept, vec![Some(1), None, Some(3)]);
+        assert!(keep_proven::<u8>(vec![lost(), lost()]).is_err());
+        assert_eq!(keep_proven::<u8>(vec![]).unwrap(), vec![]);
     }
-    let update = client_update(submitter, prover, client, proof_block).await?;
-    send_batched(submitter, store, what, update, msgs, alone).await
+
+    #[test]
+    fn a_proof_that_fails_for_good_fails_the_step() {
+        let bad = Err(grpc(tonic::Code::InvalidArgument, "bad key"));
+        assert!(keep_proven(vec![Ok(1), bad]).is_err());
+    }
+
+    #[test]
+    fn a_refusal_for_a_missing_client_update_is_recognised() {
+        let rejected = |log: &str| {
+            Err(ChainError::Tx {
+                chain: "c".into(),
+                source: TxError::Rejected {
+                    phase: crate::chain::tx::TxPhase::Simulate,
+                    codespace: String::new(),
+                    code: 2,
+                    log: log.into(),
+                },
+            })
+        };
+        let log = "receive packet verification failed: couldn't verify counterparty packet \
+                   commitment: failed packet commitment verification for client \
+                   (07-tendermint-0): client state height < proof height ({1 289} < {1 290})";
+        assert!(lacks_update(&rejected(log)));
+        assert!(!lacks_update(&rejected("packet receipt already written")));
+        assert!(!lacks_update(&Err(grpc(
+            tonic::Code::Unknown,
+            "transport error"
+        ))));
+    }
+
+    #[test]
+    fn transport_failures_are_never_held_against_messages() {
+        assert!(!blames_messages(&grpc(
+            tonic::Code::Unknown,
+            "transport error"
+        )));
+        assert!(!blames_messages(&grpc(tonic::Code::Cancelled, "")));
+        let rejected = ChainError::Tx {
+            chain: "c".into(),
+            source: TxError::Rejected {
+                phase: crate::chain::tx::TxPhase::Simulate,
+                codespace: String::new(),
+                code: 2,
+                log: "packet receipt already written".into(),
+            },
+        };
+        assert!(blames_messages(&rejected));
+    }
 }

@@ -14,7 +14,9 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::cycle_parts::{bounded, filter_reason, observe, report_backlog, MAX_PER_CYCLE};
+use super::cycle_parts::{
+    acks_to_relay, bounded, filter_reason, next_backoff, observe, report_backlog, sends_and_held,
+};
 use super::quarantine::QuarantineBook;
 use super::steps::{relay_acks, relay_recv, relay_timeouts, StepContext};
 use super::submit::SubmitOutcome;
@@ -144,7 +146,7 @@ pub async fn run_worker(
                     _ = shutdown.cancelled() => break,
                     _ = tokio::time::sleep(backoff) => {}
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(30));
+                backoff = next_backoff(backoff, e.is_transient());
             }
         }
     }
@@ -179,37 +181,10 @@ pub async fn cycle(
     let policy = &src.config().packet_policy;
     let channel = path.a.channel.as_str();
     let excluded = |seq: u64| settings.honour_exclusions && policy.is_excluded(channel, seq);
-    let sends: Vec<Packet> = records
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.state,
-                PacketState::Sent
-                    | PacketState::RecvSubmitted
-                    | PacketState::Filtered
-                    | PacketState::Quarantined
-            ) && !excluded(r.packet.sequence)
-        })
-        .map(|r| r.packet.clone())
-        .collect();
-    let held: HashSet<u64> = records
-        .iter()
-        .filter(|r| matches!(r.state, PacketState::Filtered | PacketState::Quarantined))
-        .map(|r| r.packet.sequence)
-        .collect();
-    let acks: Vec<(u64, (Packet, Vec<u8>))> = records
-        .iter()
-        .filter_map(|r| match (&r.state, &r.ack) {
-            (PacketState::AckWritten, Some(ack))
-                if !excluded(r.packet.sequence)
-                    && !memory.book.is_quarantined(r.packet.sequence) =>
-            {
-                Some((r.packet.sequence, (r.packet.clone(), ack.clone())))
-            }
-            _ => None,
-        })
-        .take(MAX_PER_CYCLE)
-        .collect();
+    let (sends, held) = sends_and_held(&records, excluded);
+    let acks = acks_to_relay(&records, |seq| {
+        excluded(seq) || memory.book.is_quarantined(seq)
+    });
     let sends = bounded(sends, path.ordering);
     let cx = CycleContext {
         src,
@@ -221,13 +196,16 @@ pub async fn cycle(
         seen: &seen,
         settings,
     };
-    if !sends.is_empty() {
-        cx.relay_sends(&sends, &held, memory, &mut report).await?;
-    }
-    if !acks.is_empty() {
-        cx.relay_ack_step(&acks, memory, &mut report).await?;
-    }
-    Ok(report)
+    // A failed receive step does not hold the acknowledgements up (nor the other way).
+    let sent = match sends.is_empty() {
+        true => Ok(()),
+        false => cx.relay_sends(&sends, &held, memory, &mut report).await,
+    };
+    let acked = match acks.is_empty() {
+        true => Ok(()),
+        false => cx.relay_ack_step(&acks, memory, &mut report).await,
+    };
+    sent.and(acked).map(|()| report)
 }
 
 /// What the steps of one cycle share.

@@ -221,6 +221,7 @@ impl ChainTask {
                 compat: endpoint.rpc().compat(),
                 min_backoff: Duration::from_millis(200),
                 max_backoff: Duration::from_secs(10),
+                pool: Some(endpoint.rpc().pool().clone()),
             }),
             _ => None,
         };

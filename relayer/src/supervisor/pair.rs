@@ -53,7 +53,7 @@ impl PairTask {
             return Ok(());
         };
         let mut memory = CompletionMemory::default();
-        let mut watch = MisbehaviourWatch::default();
+        let mut watch = MisbehaviourWatch::persisted(self.shared.store.clone());
         let daemon = &self.shared.config.daemon;
         let mut backoff = WorkBackoff::new(daemon.scan_interval, daemon.max_backoff);
         loop {

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use super::builder::{fee_for_gas, gas_limit_from_simulation, SignedTx, TxBuilder};
 use super::error::{classify, classify_message, TxError, TxPhase};
-use crate::chain::error::ChainError;
+use crate::chain::error::{grpc_is_transient, ChainError};
 use crate::chain::grpc::{AccountState, GrpcClient};
 use crate::chain::retry::{with_retry, RetryPolicy};
 use crate::chain::rpc::RpcClient;
@@ -30,6 +30,11 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 const MAX_RESIGNS: usize = 8;
 /// Blocks to wait, after the account's sequence passed a tx's, before calling it superseded.
 const SUPERSEDED_AFTER_BLOCKS: u64 = 2;
+/// Attempts at broadcasting one signed tx when the connection fails (the same bytes each
+/// time: a copy the node already has is answered "already in cache", never included twice).
+const BROADCAST_ATTEMPTS: u32 = 4;
+/// Pause before the second attempt; doubled for each further one.
+const BROADCAST_RETRY_DELAY: Duration = Duration::from_millis(250);
 
 /// A tx included in a block.
 #[derive(Clone, Debug)]
@@ -198,7 +203,9 @@ impl TxSubmitter {
             || async {
                 match self.grpc.simulate(probe.bytes.clone()).await {
                     Ok(gas) => Ok(gas),
-                    Err(ChainError::Grpc { code, message, .. }) if !is_transport(code) => {
+                    Err(ChainError::Grpc { code, message, .. })
+                        if !grpc_is_transient(code, &message) =>
+                    {
                         let source = classify_message(TxPhase::Simulate, &message).unwrap_or(
                             TxError::Rejected {
                                 phase: TxPhase::Simulate,
@@ -221,15 +228,31 @@ impl TxSubmitter {
         ))
     }
 
-    /// Broadcasts and checks the CheckTx result.
+    /// Broadcasts `signed`, sending the same bytes again when the connection fails, and
+    /// checks the CheckTx result. Ok means the node has the tx (it may be in a block already).
     async fn broadcast(&self, signed: &SignedTx) -> Result<(), ChainError> {
+        let mut attempt = 0;
+        loop {
+            let result = self.broadcast_once(signed).await;
+            match after_broadcast(attempt, result) {
+                Broadcast::Accepted => return Ok(()),
+                Broadcast::Failed(e) => return Err(e),
+                Broadcast::Retry(e) => {
+                    tracing::debug!(chain = %self.chain_id, hash = %signed.hash, attempt, error = %e,
+                        "broadcast failed in transit; sending the same tx again");
+                    tokio::time::sleep(BROADCAST_RETRY_DELAY * 2u32.pow(attempt)).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// One `broadcast_tx_sync` and its CheckTx result.
+    async fn broadcast_once(&self, signed: &SignedTx) -> Result<(), ChainError> {
         let resp = match self.rpc.broadcast_tx_sync(signed.bytes.clone()).await {
             Ok(resp) => resp,
             Err(e) => {
                 let message = e.to_string();
-                if message.contains("tx already exists in cache") {
-                    return Ok(());
-                }
                 return Err(match classify_message(TxPhase::CheckTx, &message) {
                     Some(source) => self.tx_err(source),
                     None => e,
@@ -243,6 +266,7 @@ impl TxSubmitter {
             &resp.log,
         ) {
             None => Ok(()),
+            Some(TxError::Rejected { log, .. }) if is_already_known(&log) => Ok(()),
             Some(source) => Err(self.tx_err(source)),
         }
     }
@@ -306,12 +330,44 @@ impl TxSubmitter {
     }
 }
 
-fn is_transport(code: tonic::Code) -> bool {
-    matches!(
-        code,
-        tonic::Code::Unavailable
-            | tonic::Code::DeadlineExceeded
-            | tonic::Code::Cancelled
-            | tonic::Code::ResourceExhausted
-    )
+/// What to do after broadcast attempt number `attempt` (0 for the first).
+#[derive(Debug)]
+enum Broadcast {
+    /// The node has the tx: wait for it by hash.
+    Accepted,
+    /// The connection failed: send the same bytes again.
+    Retry(ChainError),
+    /// The node refused the tx, or the retries are spent.
+    Failed(ChainError),
 }
+
+fn after_broadcast(attempt: u32, result: Result<(), ChainError>) -> Broadcast {
+    let e = match result {
+        Ok(()) => return Broadcast::Accepted,
+        Err(e) => e,
+    };
+    if is_already_known(&e.to_string()) {
+        return Broadcast::Accepted;
+    }
+    match &e {
+        // An earlier attempt may have reached the node although its answer was lost: the
+        // tx (or another with the same sequence) took the sequence. Waiting by hash tells
+        // which; a tx that never lands is reported superseded and signed again.
+        ChainError::Tx {
+            source: TxError::SequenceMismatch { .. },
+            ..
+        } if attempt > 0 => Broadcast::Accepted,
+        ChainError::Tx { .. } => Broadcast::Failed(e),
+        _ if e.is_transient() && attempt + 1 < BROADCAST_ATTEMPTS => Broadcast::Retry(e),
+        _ => Broadcast::Failed(e),
+    }
+}
+
+/// Whether a node's answer says it already has the tx in its mempool cache.
+fn is_already_known(text: &str) -> bool {
+    text.contains("tx already exists in cache") || text.contains("tx already in mempool")
+}
+
+#[cfg(test)]
+#[path = "submit_tests.rs"]
+mod tests;

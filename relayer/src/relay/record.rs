@@ -1,0 +1,108 @@
+//! Recording what a block says about the served channels in their ledgers.
+
+use stateset_channels::events::{parse_abci_event, IbcEvent};
+use tendermint_rpc::endpoint::block_results;
+use tracing::warn;
+
+use super::Routes;
+use crate::store::{PacketState, Store, StoreError};
+
+/// Records the packet events of block `height` of `chain` (its txs' events, then the
+/// block's own); a malformed IBC event is logged and skipped.
+pub(super) fn record_block(
+    chain: &str,
+    store: &Store,
+    routes: &Routes,
+    height: u64,
+    results: &block_results::Response,
+) -> Result<(), StoreError> {
+    let tx_events = results
+        .txs_results
+        .iter()
+        .flatten()
+        .flat_map(|r| r.events.iter());
+    let block_events = results
+        .begin_block_events
+        .iter()
+        .flatten()
+        .chain(results.end_block_events.iter().flatten())
+        .chain(results.finalize_block_events.iter());
+    for event in tx_events.chain(block_events) {
+        match parse_abci_event(event) {
+            Ok(Some(ibc)) => record(chain, store, routes, &ibc)?,
+            Ok(None) => {}
+            Err(e) => warn!(chain, height, error = %e, "skipping a malformed IBC event"),
+        }
+    }
+    Ok(())
+}
+
+/// Records one event of `chain` in the ledger it belongs to (events of channels the relayer
+/// does not serve are ignored).
+pub fn record(
+    chain: &str,
+    store: &Store,
+    routes: &Routes,
+    event: &IbcEvent,
+) -> Result<(), StoreError> {
+    match event {
+        IbcEvent::SendPacket(p) => {
+            if let Some(path) = routes.get(chain, p.source_port.as_str(), p.source_channel.as_str())
+            {
+                let new = store
+                    .ledger(chain, p.source_port.as_str(), p.source_channel.as_str())?
+                    .record_sent(p)?;
+                if new {
+                    let labels = path.labels();
+                    stateset_monitoring::global()
+                        .packets_seen
+                        .with_label_values(&[&labels[0], &labels[1], &labels[2], &labels[3]])
+                        .inc();
+                }
+            }
+        }
+        IbcEvent::RecvPacket(p) => {
+            if let Some(path) = routes.get(
+                chain,
+                p.destination_port.as_str(),
+                p.destination_channel.as_str(),
+            ) {
+                store
+                    .ledger(
+                        &path.b.chain,
+                        p.source_port.as_str(),
+                        p.source_channel.as_str(),
+                    )?
+                    .mark(p.sequence, PacketState::Received)?;
+            }
+        }
+        IbcEvent::WriteAcknowledgement { packet, ack } => {
+            let (port, channel) = (
+                packet.destination_port.as_str(),
+                packet.destination_channel.as_str(),
+            );
+            if let Some(path) = routes.get(chain, port, channel) {
+                store
+                    .ledger(
+                        &path.b.chain,
+                        packet.source_port.as_str(),
+                        packet.source_channel.as_str(),
+                    )?
+                    .record_ack(packet, ack)?;
+            }
+        }
+        IbcEvent::AcknowledgePacket(h)
+        | IbcEvent::TimeoutPacket(h)
+        | IbcEvent::TimeoutOnClose(h)
+            if routes
+                .get(chain, h.source_port.as_str(), h.source_channel.as_str())
+                .is_some() =>
+        {
+            store
+                .ledger(chain, h.source_port.as_str(), h.source_channel.as_str())?
+                .finish(h.sequence)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
