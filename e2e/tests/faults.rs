@@ -36,6 +36,13 @@ use stateset_e2e::relayer::{http_get, DaemonSettings, RelayerHome};
 // ---------------------------------------------------------------------------------------
 // Helpers that read chain state (all fail loudly).
 
+/// The suite's tests run one at a time (each starts two chains and a daemon and loads the
+/// machine; two at once would measure the machine, not the relayer).
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn seed() -> u64 {
     std::env::var("E2E_FAULTS_SEED")
         .ok()
@@ -440,8 +447,8 @@ fn websocket_new_block(port: u16) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "long mode: run by `scripts/test --all`"]
 fn proxy_passes_rewrites_and_breaks_what_it_is_told_to() {
+    let _one_at_a_time = serial();
     let (a, b) = two_chains("proxy-a-1", "proxy-b-1");
     let px = ChainProxies::start(&a, seed());
     let (p, direct) = (px.rpc.port(), a.ports().rpc);
@@ -615,8 +622,8 @@ fn base64_decode(text: &str) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "long mode: run by `scripts/test --all`"]
 fn forged_headers_are_never_submitted() {
+    let _one_at_a_time = serial();
     let (a, b) = two_chains("forge-a-1", "forge-b-1");
     let home = RelayerHome::new(&[&a, &b], DaemonSettings::default());
     home.run_ok([
@@ -766,8 +773,8 @@ struct Recovery {
 }
 
 #[test]
-#[ignore = "long mode: run by `scripts/test --all`"]
 fn chaos_loses_nothing() {
+    let _one_at_a_time = serial();
     let (a, b) = two_chains("chaos-a-1", "chaos-b-1");
     let port = free_port().expect("a free port");
     let home = RelayerHome::new(
@@ -959,8 +966,8 @@ fn relayed(metrics: &str, name: &str) -> f64 {
 }
 
 #[test]
-#[ignore = "long mode: run by `scripts/test --all`"]
 fn two_relayers_lose_nothing() {
+    let _one_at_a_time = serial();
     let (a, b) = two_chains("twin-a-1", "twin-b-1");
     let (p1, p2) = (
         free_port().expect("a free port"),
