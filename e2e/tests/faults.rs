@@ -40,7 +40,9 @@ use stateset_e2e::relayer::{http_get, DaemonSettings, RelayerHome};
 /// machine; two at once would measure the machine, not the relayer).
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn seed() -> u64 {
