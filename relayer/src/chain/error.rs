@@ -97,6 +97,15 @@ pub enum ChainError {
         #[source]
         source: crate::keys::KeyError,
     },
+    /// The key could not sign (a PKCS#11 token away, a refused PIN): nothing was broadcast.
+    #[error("{chain}: signing failed: {source}")]
+    Signer {
+        /// Chain id.
+        chain: String,
+        /// The signer's error.
+        #[source]
+        source: crate::keys::SignerError,
+    },
 }
 
 impl ChainError {
@@ -125,6 +134,7 @@ impl ChainError {
             ChainError::Tx { source, .. } => source.reason(),
             ChainError::Proof { .. } => "proof",
             ChainError::Key { .. } => "key",
+            ChainError::Signer { .. } => "signer",
         }
     }
 }

@@ -35,7 +35,7 @@ pub use tx::{TxResult, TxSubmitter};
 use crate::client::trust::HeaderTrust;
 use crate::client::ClientError;
 use crate::config::ChainConfig;
-use crate::keys::KeyRing;
+use crate::keys::{KeyRing, KeySource, KeySourceError, Signer};
 
 /// How long [`ChainEndpoint::query_proven`] waits for the block that commits a queried state.
 const NEXT_BLOCK_WAIT: Duration = Duration::from_secs(30);
@@ -75,6 +75,49 @@ impl ChainEndpoint {
     /// With a key ring, loads the chain's `key_name` to sign txs.
     pub async fn connect(config: &ChainConfig, keys: Option<&KeyRing>) -> Result<Self, ChainError> {
         let chain = config.id.to_string();
+        let signer = match keys {
+            Some(ring) => {
+                let key_err = |source| ChainError::Key {
+                    chain: chain.clone(),
+                    source,
+                };
+                let stored = ring.get(&chain, &config.key_name).map_err(key_err)?;
+                let address = stored
+                    .key
+                    .try_address(&config.account_prefix)
+                    .map_err(key_err)?;
+                Some((Signer::File(Arc::new(stored.key)), address))
+            }
+            None => None,
+        };
+        Self::connect_with(config, signer).await
+    }
+
+    /// Connects to the chain of `config`, signing with the chain's `key_name` from `keys`
+    /// (the key ring or the PKCS#11 token the config names) when given.
+    pub async fn connect_from(
+        config: &ChainConfig,
+        keys: Option<&KeySource>,
+    ) -> Result<Self, ChainError> {
+        let signer = match keys {
+            Some(source) => Some(source.signer(config).await.map_err(|e| {
+                let chain = config.id.to_string();
+                match e {
+                    KeySourceError::Key(source) => ChainError::Key { chain, source },
+                    KeySourceError::Signer(source) => ChainError::Signer { chain, source },
+                }
+            })?),
+            None => None,
+        };
+        Self::connect_with(config, signer).await
+    }
+
+    /// Connects to the chain of `config`; txs are signed by `signer` (with its address).
+    pub async fn connect_with(
+        config: &ChainConfig,
+        signer: Option<(Signer, String)>,
+    ) -> Result<Self, ChainError> {
+        let chain = config.id.to_string();
         // Node 0 (rpc_addr, grpc_addr) and the backup nodes, shared by RPC and gRPC.
         let pool = Arc::new(nodes::NodePool::from_config(config));
         let rpc = RpcClient::connect_pool(pool.clone(), config.rpc_timeout)
@@ -82,31 +125,15 @@ impl ChainEndpoint {
             .with_witnesses(connect_witnesses(config).await?);
         let grpc = GrpcClient::with_pool(pool, config.rpc_timeout)?;
         check_grpc_chain(&grpc, &chain).await?;
-        let submitter = match keys {
-            Some(ring) => {
-                let stored =
-                    ring.get(&chain, &config.key_name)
-                        .map_err(|source| ChainError::Key {
-                            chain: chain.clone(),
-                            source,
-                        })?;
-                let address = stored
-                    .key
-                    .try_address(&config.account_prefix)
-                    .map_err(|source| ChainError::Key {
-                        chain: chain.clone(),
-                        source,
-                    })?;
-                Some(Arc::new(TxSubmitter::new(
-                    config.clone(),
-                    stored.key,
-                    address,
-                    rpc.clone(),
-                    grpc.clone(),
-                )))
-            }
-            None => None,
-        };
+        let submitter = signer.map(|(signer, address)| {
+            Arc::new(TxSubmitter::new(
+                config.clone(),
+                signer,
+                address,
+                rpc.clone(),
+                grpc.clone(),
+            ))
+        });
         Ok(Self {
             config: config.clone(),
             rpc,

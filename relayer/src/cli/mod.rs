@@ -164,9 +164,11 @@ pub(crate) async fn connect(
     with_key: bool,
 ) -> anyhow::Result<crate::chain::ChainEndpoint> {
     let chain = chain_config(config, id)?;
-    let ring = crate::keys::KeyRing::new(&config.global.key_dir);
-    let keys = with_key.then_some(&ring);
-    Ok(crate::chain::ChainEndpoint::connect(chain, keys).await?)
+    if !with_key {
+        return Ok(crate::chain::ChainEndpoint::connect_from(chain, None).await?);
+    }
+    let keys = crate::keys::KeySource::open(config).await?;
+    Ok(crate::chain::ChainEndpoint::connect_from(chain, Some(&keys)).await?)
 }
 
 /// Prints one JSON value on stdout.
@@ -174,7 +176,8 @@ pub(crate) fn print_json(value: &serde_json::Value) {
     println!("{value}");
 }
 
-/// Connects to chain `id` of `config` signing with the key `key_name` of the key ring.
+/// Connects to chain `id` of `config` signing with the key `key_name` of the key store
+/// (the key ring, or the PKCS#11 token with that label).
 pub(crate) async fn connect_as(
     config: &Config,
     id: &str,
@@ -182,6 +185,6 @@ pub(crate) async fn connect_as(
 ) -> anyhow::Result<crate::chain::ChainEndpoint> {
     let mut chain = chain_config(config, id)?.clone();
     chain.key_name = key_name.to_string();
-    let ring = crate::keys::KeyRing::new(&config.global.key_dir);
-    Ok(crate::chain::ChainEndpoint::connect(&chain, Some(&ring)).await?)
+    let keys = crate::keys::KeySource::open(config).await?;
+    Ok(crate::chain::ChainEndpoint::connect_from(&chain, Some(&keys)).await?)
 }

@@ -9,6 +9,7 @@ mod pkcs11;
 mod pkcs11_keys;
 mod ring;
 mod signer;
+mod source;
 
 use bip32::{DerivationPath, XPrv};
 use k256::ecdsa::{signature::Signer as _, Signature, SigningKey};
@@ -20,6 +21,7 @@ pub use pkcs11::{Pkcs11Settings, Pkcs11Signer, Pkcs11Token};
 pub use pkcs11_keys::SECP256K1_PARAMS;
 pub use ring::{KeyInfo, KeyRing, StoredKey};
 pub use signer::{account_id, address, Signature64, Signer, SignerError};
+pub use source::{KeySource, KeySourceError};
 
 /// The default HD path of Cosmos accounts (coin type 118).
 pub const DEFAULT_HD_PATH: &str = "m/44'/118'/0'/0/0";

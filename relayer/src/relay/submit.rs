@@ -108,9 +108,11 @@ struct PlannedTx {
 fn blames_messages(e: &ChainError) -> bool {
     match e {
         ChainError::Tx { source, .. } => matches!(source, TxError::Rejected { .. }),
-        ChainError::Key { .. } | ChainError::GrpcConnect { .. } | ChainError::Timeout { .. } => {
-            false
-        }
+        // The relayer's own key or link failed: no message is at fault.
+        ChainError::Key { .. }
+        | ChainError::Signer { .. }
+        | ChainError::GrpcConnect { .. }
+        | ChainError::Timeout { .. } => false,
         other => !other.is_transient(),
     }
 }

@@ -29,7 +29,7 @@ use crate::chain::events::{run_event_source, EventSourceSettings};
 use crate::chain::{ChainEndpoint, ChainError};
 use crate::client::scope::ClientScope;
 use crate::config::{ChainConfig, Config, EventSourceConfig};
-use crate::keys::KeyRing;
+use crate::keys::KeySource;
 use crate::relay::scanner::{run_scanner, ScannerSettings};
 use crate::relay::Routes;
 use crate::store::Store;
@@ -74,7 +74,7 @@ impl SharedChain {
 /// Runs the daemon until `shutdown` is cancelled, then flushes the store.
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let config = Arc::new(config);
-    let keys = Arc::new(KeyRing::new(&config.global.key_dir));
+    let keys = Arc::new(open_keys(&config).await?);
     let store = Store::open(&config.store.path)?;
     for entry in store.journal_entries()? {
         warn!(entry = %entry, "a tx was in flight when the relayer last stopped; clearing will settle it");
@@ -196,11 +196,30 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     Ok(())
 }
 
+/// Opens the key store. A PKCS#11 token must log in and hold every chain's key before
+/// anything starts: a wrong PIN, a missing module or a missing key label stops the daemon
+/// with the error (exit non-zero) instead of leaving chain tasks to retry.
+async fn open_keys(config: &Config) -> anyhow::Result<KeySource> {
+    let keys = KeySource::open(config)
+        .await
+        .map_err(|e| anyhow::anyhow!(e).context("the [signer] key store cannot be opened"))?;
+    if let KeySource::Token(token) = &keys {
+        for chain in &config.chains {
+            let (_, address) = keys.signer(chain).await.map_err(|e| {
+                anyhow::anyhow!(e).context(format!("chain {}: no signing key", chain.id))
+            })?;
+            info!(chain = %chain.id, %address, token = token.label(), key = %chain.key_name,
+                "signing key in the PKCS#11 token");
+        }
+    }
+    Ok(keys)
+}
+
 /// The task of one chain: connect (with backoff), then its event source and scanner.
 #[derive(Clone)]
 struct ChainTask {
     chain: ChainConfig,
-    keys: Arc<KeyRing>,
+    keys: Arc<KeySource>,
     store: Store,
     routes: Routes,
     shared: SharedChain,
@@ -290,12 +309,12 @@ async fn watch_wallets(
 /// for another chain id) is returned: the supervisor reports it and backs off longer.
 async fn connect_until_up(
     chain: &ChainConfig,
-    keys: &KeyRing,
+    keys: &KeySource,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Option<ChainEndpoint>> {
     let mut wait = Duration::from_millis(500);
     loop {
-        match ChainEndpoint::connect(chain, Some(keys)).await {
+        match ChainEndpoint::connect_from(chain, Some(keys)).await {
             Ok(endpoint) => return Ok(Some(endpoint)),
             Err(e) if !e.is_transient() && !matches!(e, ChainError::Rpc { .. }) => {
                 return Err(anyhow::anyhow!(e).context(format!(

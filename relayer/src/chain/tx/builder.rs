@@ -10,7 +10,7 @@ use prost::{Message, Name};
 use sha2::{Digest, Sha256};
 
 use crate::chain::grpc::AccountState;
-use crate::keys::KeyPair;
+use crate::keys::{Signer, SignerError};
 
 /// Packs a protobuf message into an `Any` with its canonical type URL.
 pub fn encode_any<M: Message + Name>(msg: &M) -> Any {
@@ -57,8 +57,8 @@ pub struct SignedTx {
 pub struct TxBuilder<'a> {
     /// Chain id the signature commits to.
     pub chain_id: &'a str,
-    /// The signing key.
-    pub key: &'a KeyPair,
+    /// The key (file or PKCS#11 token) that signs.
+    pub signer: &'a Signer,
 }
 
 impl TxBuilder<'_> {
@@ -74,13 +74,43 @@ impl TxBuilder<'_> {
         .encode_to_vec()
     }
 
-    /// Signs `body_bytes` with `fee` for `account`.
+    /// Signs `body_bytes` with `fee` for `account` (in the token, for a PKCS#11 key).
+    pub async fn sign(
+        &self,
+        body_bytes: Vec<u8>,
+        fee: Fee,
+        account: AccountState,
+    ) -> Result<SignedTx, SignerError> {
+        let auth_info_bytes = self.auth_info_bytes(&fee, account);
+        let sign_doc = SignDoc {
+            body_bytes: body_bytes.clone(),
+            auth_info_bytes: auth_info_bytes.clone(),
+            chain_id: self.chain_id.to_string(),
+            account_number: account.account_number,
+        };
+        let signature = self.signer.sign(&sign_doc.encode_to_vec()).await?;
+        Ok(assemble(
+            body_bytes,
+            auth_info_bytes,
+            signature.to_bytes().to_vec(),
+            fee,
+            account,
+        ))
+    }
+
+    /// The tx with a placeholder signature, for simulation only (the SDK does not check
+    /// signatures when simulating): a gas estimate costs no signature from the token.
+    pub fn unsigned(&self, body_bytes: Vec<u8>, fee: Fee, account: AccountState) -> SignedTx {
+        let auth_info_bytes = self.auth_info_bytes(&fee, account);
+        assemble(body_bytes, auth_info_bytes, vec![0; 64], fee, account)
+    }
+
     #[allow(deprecated)] // `tip` is deprecated but still a field of AuthInfo
-    pub fn sign(&self, body_bytes: Vec<u8>, fee: Fee, account: AccountState) -> SignedTx {
+    fn auth_info_bytes(&self, fee: &Fee, account: AccountState) -> Vec<u8> {
         let pub_key = encode_any(&PubKey {
-            key: self.key.public_key_compressed().to_vec(),
+            key: self.signer.public_key().to_vec(),
         });
-        let auth_info = AuthInfo {
+        AuthInfo {
             signer_infos: vec![SignerInfo {
                 public_key: Some(pub_key),
                 mode_info: Some(ModeInfo {
@@ -92,28 +122,31 @@ impl TxBuilder<'_> {
             }],
             fee: Some(fee.clone()),
             tip: None,
-        };
-        let auth_info_bytes = auth_info.encode_to_vec();
-        let sign_doc = SignDoc {
-            body_bytes: body_bytes.clone(),
-            auth_info_bytes: auth_info_bytes.clone(),
-            chain_id: self.chain_id.to_string(),
-            account_number: account.account_number,
-        };
-        let signature = self.key.sign(&sign_doc.encode_to_vec());
-        let bytes = TxRaw {
-            body_bytes,
-            auth_info_bytes,
-            signatures: vec![signature.to_vec()],
         }
-        .encode_to_vec();
-        let hash = hex::encode_upper(Sha256::digest(&bytes));
-        SignedTx {
-            bytes,
-            hash,
-            sequence: account.sequence,
-            fee,
-        }
+        .encode_to_vec()
+    }
+}
+
+/// The `TxRaw` of the parts, with its hash.
+fn assemble(
+    body_bytes: Vec<u8>,
+    auth_info_bytes: Vec<u8>,
+    signature: Vec<u8>,
+    fee: Fee,
+    account: AccountState,
+) -> SignedTx {
+    let bytes = TxRaw {
+        body_bytes,
+        auth_info_bytes,
+        signatures: vec![signature],
+    }
+    .encode_to_vec();
+    let hash = hex::encode_upper(Sha256::digest(&bytes));
+    SignedTx {
+        bytes,
+        hash,
+        sequence: account.sequence,
+        fee,
     }
 }
 

@@ -22,7 +22,7 @@ use crate::chain::grpc::{AccountState, GrpcClient};
 use crate::chain::retry::{with_retry, RetryPolicy};
 use crate::chain::rpc::RpcClient;
 use crate::config::ChainConfig;
-use crate::keys::KeyPair;
+use crate::keys::Signer;
 
 /// How often inclusion is polled.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -58,7 +58,7 @@ pub struct TxResult {
 /// Submits txs signed by one key on one chain.
 pub struct TxSubmitter {
     chain_id: String,
-    key: KeyPair,
+    signer: Signer,
     address: String,
     rpc: RpcClient,
     grpc: GrpcClient,
@@ -76,17 +76,17 @@ impl std::fmt::Debug for TxSubmitter {
 }
 
 impl TxSubmitter {
-    /// A submitter for `key` (whose address is `address`) on the chain of `config`.
+    /// A submitter for `signer` (whose address is `address`) on the chain of `config`.
     pub fn new(
         config: ChainConfig,
-        key: KeyPair,
+        signer: Signer,
         address: String,
         rpc: RpcClient,
         grpc: GrpcClient,
     ) -> Self {
         Self {
             chain_id: config.id.to_string(),
-            key,
+            signer,
             address,
             rpc,
             grpc,
@@ -133,7 +133,7 @@ impl TxSubmitter {
         let mut cached = self.account.lock().await;
         let builder = TxBuilder {
             chain_id: &self.chain_id,
-            key: &self.key,
+            signer: &self.signer,
         };
         let body = TxBuilder::body_bytes(msgs.to_vec(), memo.to_string());
         let mut resigns = 0;
@@ -150,7 +150,13 @@ impl TxSubmitter {
                     self.config.gas_price.price,
                     &self.config.gas_price.denom,
                 );
-                let signed = builder.sign(body.clone(), fee, account);
+                let signed = builder
+                    .sign(body.clone(), fee, account)
+                    .await
+                    .map_err(|source| ChainError::Signer {
+                        chain: self.chain_id.clone(),
+                        source,
+                    })?;
                 self.broadcast(&signed).await.map(|()| signed)
             }
             .await;
@@ -194,7 +200,7 @@ impl TxSubmitter {
             self.config.gas_price.price,
             &self.config.gas_price.denom,
         );
-        let probe = builder.sign(body.to_vec(), probe_fee, account);
+        let probe = builder.unsigned(body.to_vec(), probe_fee, account);
         let simulated = with_retry(
             RetryPolicy::QUERY,
             &self.chain_id,
