@@ -48,6 +48,7 @@ pub mod relayer;
 mod rpc;
 pub mod simd;
 pub mod stranger;
+pub mod transfer;
 
 pub use chain::{start_chains, start_many, ChainCli, ChainSpec, TestChain, TxResult};
 pub use error::{Error, LogTail, Result};

@@ -20,8 +20,10 @@ use stateset_e2e::accounts::{USER1, USER2};
 use stateset_e2e::chain::{start_many, ChainSpec, TestChain};
 use stateset_e2e::ibc::{ibc_denom, wait_until};
 use stateset_e2e::ports::free_port;
+use stateset_e2e::probe;
 use stateset_e2e::proxy::{self, ChainProxies, Mode};
 use stateset_e2e::relayer::{http_get, DaemonSettings, RelayerHome};
+use stateset_e2e::transfer::Transfer;
 
 const NODE_IN_ROTATION: &str = "stateset_relayer_node_in_rotation";
 const NODE_ROTATIONS: &str = "stateset_relayer_node_rotations_total";
@@ -79,32 +81,10 @@ fn commitments(chain: &TestChain) -> usize {
 
 /// Sends `count` transfers of 1 `denom` from user1 on `src` over channel-0 in one tx.
 fn send(users: &RelayerHome, src: &TestChain, denom: &str, count: usize) {
-    let count = count.to_string();
-    let out = users.run_with_timeout(
-        [
-            "tx",
-            "transfer",
-            "--src-chain",
-            src.chain_id(),
-            "--channel",
-            "channel-0",
-            "--amount",
-            "1",
-            "--denom",
-            denom,
-            "--receiver",
-            USER2.address,
-            "--count",
-            &count,
-            "--per-tx",
-            &count,
-            "--timeout-seconds",
-            "3600",
-            "--key-name",
-            USER1.name,
-        ],
-        Duration::from_secs(120),
-    );
+    let transfer = Transfer::new(src.chain_id(), denom, count)
+        .per_tx(count)
+        .timeout_seconds(3600);
+    let out = users.run_with_timeout(transfer.args(), Duration::from_secs(120));
     assert!(
         out.status.success(),
         "tx transfer on {} failed:\n{}\n{}",
@@ -112,13 +92,6 @@ fn send(users: &RelayerHome, src: &TestChain, denom: &str, count: usize) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn scrape(port: u16) -> String {
-    match http_get(port, "/metrics") {
-        Some((200, body)) => body,
-        other => panic!("GET /metrics on port {port}: {other:?}"),
-    }
 }
 
 /// The value of the one series `name{labels}`; panics when it is absent.
@@ -144,7 +117,7 @@ fn series(body: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
 /// `node_in_rotation{chain, node}`, absent series counting as an error.
 fn in_rotation(port: u16, chain: &str, node: &str) -> f64 {
     series(
-        &scrape(port),
+        &probe::scrape(port),
         NODE_IN_ROTATION,
         &[("chain", chain), ("node", node)],
     )
@@ -153,7 +126,7 @@ fn in_rotation(port: u16, chain: &str, node: &str) -> f64 {
 /// `node_rotations_total{chain, reason}`, 0 while no node was taken out for `reason`.
 fn rotations(port: u16, chain: &str, reason: &str) -> f64 {
     stateset_e2e::ibc::metric_in(
-        &scrape(port),
+        &probe::scrape(port),
         NODE_ROTATIONS,
         &[("chain", chain), ("reason", reason)],
     )

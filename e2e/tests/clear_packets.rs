@@ -5,31 +5,14 @@
 
 use std::time::Duration;
 
-use stateset_e2e::accounts::{USER1, USER2};
+use stateset_e2e::accounts::USER1;
 use stateset_e2e::chain::{start_chains, TestChain};
 use stateset_e2e::probe;
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
+use stateset_e2e::transfer::Transfer;
 
 fn send(home: &RelayerHome, src: &TestChain, count: usize) {
-    let count = count.to_string();
-    home.run_ok([
-        "tx",
-        "transfer",
-        "--src-chain",
-        src.chain_id(),
-        "--channel",
-        "channel-0",
-        "--amount",
-        "1",
-        "--denom",
-        "stake",
-        "--receiver",
-        USER2.address,
-        "--count",
-        &count,
-        "--key-name",
-        USER1.name,
-    ]);
+    home.run_ok(Transfer::new(src.chain_id(), "stake", count).args());
 }
 
 fn clear(home: &RelayerHome, a: &TestChain, sequences: Option<&str>) -> String {

@@ -32,6 +32,7 @@ use stateset_e2e::ibc::{ibc_denom, metric_in, wait_until};
 use stateset_e2e::ports::free_port;
 use stateset_e2e::proxy::{self, ChainProxies, Counters, Mode};
 use stateset_e2e::relayer::{http_get, DaemonSettings, RelayerHome};
+use stateset_e2e::transfer::Transfer;
 
 // ---------------------------------------------------------------------------------------
 // Helpers that read chain state (all fail loudly).
@@ -220,32 +221,11 @@ fn send(
     count: usize,
     per_tx: usize,
 ) -> Vec<u64> {
-    let (count, per_tx) = (count.to_string(), per_tx.to_string());
-    let out = home.run_with_timeout(
-        [
-            "tx",
-            "transfer",
-            "--src-chain",
-            src.chain_id(),
-            "--channel",
-            "channel-0",
-            "--amount",
-            "1",
-            "--denom",
-            denom,
-            "--receiver",
-            to,
-            "--count",
-            &count,
-            "--per-tx",
-            &per_tx,
-            "--timeout-seconds",
-            "3600",
-            "--key-name",
-            USER1.name,
-        ],
-        Duration::from_secs(300),
-    );
+    let transfer = Transfer::new(src.chain_id(), denom, count)
+        .to(to)
+        .per_tx(per_tx)
+        .timeout_seconds(3600);
+    let out = home.run_with_timeout(transfer.args(), Duration::from_secs(300));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

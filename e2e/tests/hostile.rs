@@ -31,6 +31,7 @@ use stateset_e2e::ports::free_port;
 use stateset_e2e::probe::{self, sample_sum, samples, scrape};
 use stateset_e2e::relayer::{http_get, DaemonSettings, RelayerHome};
 use stateset_e2e::stranger::{self, latest_header, ClientStates, MAX_HEIGHT, STRANGER};
+use stateset_e2e::transfer::Transfer;
 
 /// Two live chains with a transfer path (channel-0 on both) opened by the relayer, whose
 /// home serves telemetry on `port`; user1's key is imported on both.
@@ -96,31 +97,11 @@ fn wait_ready(port: u16) {
 
 /// Sends `count` transfers of 1 `denom` from user1 on `src` over channel-0.
 fn send(home: &RelayerHome, src: &TestChain, denom: &str, to: &str, count: usize, memo: &str) {
-    let count = count.to_string();
-    let mut args = vec![
-        "tx",
-        "transfer",
-        "--src-chain",
-        src.chain_id(),
-        "--channel",
-        "channel-0",
-        "--amount",
-        "1",
-        "--denom",
-        denom,
-        "--receiver",
-        to,
-        "--count",
-        &count,
-        "--per-tx",
-        "50",
-        "--key-name",
-        USER1.name,
-    ];
-    if !memo.is_empty() {
-        args.extend(["--memo", memo]);
-    }
-    home.run_ok(args);
+    let transfer = Transfer::new(src.chain_id(), denom, count)
+        .to(to)
+        .per_tx(50)
+        .memo(memo);
+    home.run_ok(transfer.args());
 }
 
 fn voucher(base: &str) -> String {

@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use stateset_e2e::accounts::{USER1, USER2};
+use stateset_e2e::accounts::USER1;
 use stateset_e2e::chain::{start_chains, TestChain};
+use stateset_e2e::ports::free_port;
 use stateset_e2e::probe;
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
+use stateset_e2e::transfer::Transfer;
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const PIN: &str = "5678";
@@ -110,25 +112,7 @@ fn add_hsm_key(home: &RelayerHome, chain: &TestChain) -> String {
 /// `count` transfers of 1stake from USER1 on `src` over channel-0, signed by `sender`'s
 /// key ring (the token holds only the relayer's keys).
 fn send(sender: &RelayerHome, src: &TestChain, count: usize) {
-    let count = count.to_string();
-    sender.run_ok([
-        "tx",
-        "transfer",
-        "--src-chain",
-        src.chain_id(),
-        "--channel",
-        "channel-0",
-        "--amount",
-        "1",
-        "--denom",
-        "stake",
-        "--receiver",
-        USER2.address,
-        "--count",
-        &count,
-        "--key-name",
-        USER1.name,
-    ]);
+    sender.run_ok(Transfer::new(src.chain_id(), "stake", count).args());
 }
 
 /// Waits until `src` has no packet commitment left on channel-0 and `dst` received
@@ -158,13 +142,58 @@ fn wait_relayed(src: &TestChain, dst: &TestChain, last: u64, within: Duration) {
     });
 }
 
+/// Replaces `from` with `to` in `home`'s config.
+fn edit_config(home: &RelayerHome, from: &str, to: &str) {
+    let text = std::fs::read_to_string(home.config()).expect("config read");
+    assert!(text.contains(from), "`{from}` not in the config");
+    std::fs::write(home.config(), text.replacen(from, to, 1)).expect("config written");
+}
+
+/// Runs `args` and expects a refusal (exit non-zero) whose stderr names each of `names`.
+fn refused(home: &RelayerHome, args: &[&str], names: &[&str]) {
+    let out = home.run_with_timeout(args, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} must fail: {stderr}");
+    for name in names {
+        assert!(
+            stderr.contains(name),
+            "{args:?}: the error names `{name}`:\n{stderr}"
+        );
+    }
+    println!(
+        "{args:?} refused: {}",
+        stderr.lines().last().unwrap_or_default()
+    );
+}
+
+/// A wrong PIN, a missing key label and a missing module each stop the relayer with the
+/// setting to fix, before anything is submitted.
+fn bad_settings_are_refused(home: &RelayerHome, token: &Token) {
+    let pin = token.pin_file();
+    std::fs::write(&pin, "0000").expect("wrong pin");
+    refused(home, &["start"], &["pin_file"]);
+    std::fs::write(&pin, PIN).expect("pin");
+    // No key was added yet: the daemon names the label and the command that adds it.
+    refused(home, &["start"], &["hsm-0", "keys add"]);
+    let missing = "/usr/lib/softhsm/no-such-module.so";
+    edit_config(home, MODULE, missing);
+    refused(home, &["config", "validate"], &["module"]);
+    edit_config(home, missing, MODULE);
+}
+
 #[test]
 fn the_daemon_relays_with_keys_in_a_pkcs11_token_and_survives_the_token_going_away() {
     let token = Token::new();
     let mut chains = start_chains(2).expect("chains start");
     let (b, a) = (chains.pop().expect("b"), chains.pop().expect("a"));
-    let home = RelayerHome::new(&[&a, &b], DaemonSettings::default());
+    let port = free_port().expect("a free port");
+    let settings = DaemonSettings {
+        telemetry_port: Some(port),
+        ..DaemonSettings::default()
+    };
+    let home = RelayerHome::new(&[&a, &b], settings);
     switch_to_token(&home, &token);
+    bad_settings_are_refused(&home, &token);
     let sender = RelayerHome::new(&[&a, &b], DaemonSettings::default());
     sender.import_key(&a, &USER1);
     sender.import_key(&b, &USER1);
@@ -208,6 +237,15 @@ fn the_daemon_relays_with_keys_in_a_pkcs11_token_and_survives_the_token_going_aw
             10 => Ok(()),
             n => Err(format!("{n} committed")),
         },
+    );
+    let failed = probe::sample_sum(
+        &probe::scrape(port),
+        "stateset_relayer_txs_failed_total",
+        &[("reason", "signer")],
+    );
+    assert!(
+        failed.is_some_and(|n| n > 0.0),
+        "signing failures counted: {failed:?}"
     );
     std::fs::rename(token.away(), token.tokens()).expect("token back");
     let back = std::time::Instant::now();

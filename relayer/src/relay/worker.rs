@@ -96,7 +96,8 @@ pub struct WorkerMemory {
 
 /// Runs the worker for packets sent on `path.a` until `shutdown`; it wakes when either
 /// chain's scanner recorded new blocks, and at least every 2 s. After a failed cycle it
-/// waits out its backoff (new blocks do not cut it short).
+/// waits out its backoff; only after a transport failure does a new block recorded after
+/// the failure cut it short (the link works again).
 pub async fn run_worker(
     src: ChainEndpoint,
     dst: ChainEndpoint,
@@ -141,12 +142,20 @@ pub async fn run_worker(
                 }
             }
             Err(e) => {
+                let transient = e.is_transient();
                 warn!(path = %name, error = %e, retry_in = ?backoff, "relay cycle failed");
+                // After a transport failure the link is back as soon as a scanner reads a new
+                // block through it: that ends the wait. Any other failure waits it out (new
+                // blocks do not make a refused message or a lying node any better).
+                let fresh = [wake[0].notified(), wake[1].notified()];
+                let [a, b] = fresh;
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
                     _ = tokio::time::sleep(backoff) => {}
+                    _ = a, if transient => {}
+                    _ = b, if transient => {}
                 }
-                backoff = next_backoff(backoff, e.is_transient());
+                backoff = next_backoff(backoff, transient);
             }
         }
     }
