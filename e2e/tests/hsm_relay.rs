@@ -255,6 +255,14 @@ fn the_daemon_relays_with_keys_in_a_pkcs11_token_and_survives_the_token_going_aw
         back.elapsed().as_secs_f64()
     );
 
+    // health-check logs in to the token and signs a test digest with every chain's key.
+    let health = home.run_with_timeout(["health-check"], Duration::from_secs(60));
+    let report = String::from_utf8_lossy(&health.stdout);
+    assert!(
+        health.status.success() && report.contains("healthy"),
+        "health-check: {report}"
+    );
+
     let log = daemon.log();
     assert!(
         log.contains("signing failed"),
