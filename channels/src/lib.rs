@@ -30,6 +30,7 @@ mod handshake;
 pub mod ids;
 pub mod packet;
 pub mod paths;
+pub mod relay_plan;
 mod state;
 
 pub use channel::{next_channel_step, ChannelEndView, ChannelSpec, ChannelStep};

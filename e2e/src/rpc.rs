@@ -77,8 +77,63 @@ pub(crate) fn latest_height(port: u16) -> Result<u64> {
         .map_err(|e| Error::parse("/status latest_block_height", format!("{height:?}: {e}")))
 }
 
+/// The time of block `height` from `/header`, in seconds since the Unix epoch.
+pub(crate) fn block_time(port: u16, height: u64) -> Result<f64> {
+    let header = get_result(port, &format!("/header?height={height}"))?;
+    let text = header
+        .pointer("/header/time")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::parse("/header response", format!("no header.time in {header}")))?;
+    rfc3339_seconds(text)
+        .ok_or_else(|| Error::parse("/header time", format!("{text:?} is not RFC 3339 UTC")))
+}
+
+/// Seconds since the Unix epoch of a UTC RFC 3339 time such as
+/// `2026-11-29T19:14:27.123456789Z` (CometBFT's form); `None` for anything else.
+pub(crate) fn rfc3339_seconds(text: &str) -> Option<f64> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let mut ymd = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (ymd.next()??, ymd.next()??, ymd.next()??);
+    let mut hms = time.split(':');
+    let (h, min) = (
+        hms.next()?.parse::<i64>().ok()?,
+        hms.next()?.parse::<i64>().ok()?,
+    );
+    let sec: f64 = hms.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3_600 + min * 60) as f64 + sec)
+}
+
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
 pub(crate) fn accepts_tcp(port: u16) -> bool {
     let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port).into();
     TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339_seconds;
+
+    #[test]
+    fn rfc3339_seconds_reads_cometbft_times() {
+        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(
+            rfc3339_seconds("2026-11-29T19:14:27.5Z"),
+            Some(1_795_979_667.5)
+        );
+        assert_eq!(rfc3339_seconds("2000-03-01T00:00:00Z"), Some(951_868_800.0));
+        assert_eq!(rfc3339_seconds("2026-11-29 19:14:27Z"), None);
+        assert_eq!(rfc3339_seconds("2026-13-01T00:00:00Z"), None);
+    }
 }

@@ -64,8 +64,17 @@ pub struct Metrics {
     pub rpc_errors: IntCounterVec,
     /// RPC / gRPC latency (chain, endpoint, method).
     pub rpc_latency_seconds: HistogramVec,
+    /// Second copies of a call sent while the first was still out, because a later call to
+    /// the same chain and endpoint had already answered (chain, endpoint, method).
+    pub rpc_hedges: IntCounterVec,
     /// Malformed events skipped.
     pub malformed_events: IntCounterVec,
+    /// Connections and channels read from a chain that path discovery or handshake
+    /// completion skipped because they are malformed (a required field missing, an
+    /// identifier that does not parse), counted on every pass that skips them (chain,
+    /// kind = connection | channel). Objects that are merely not the relayer's (another
+    /// party's client, a port it does not serve) are not counted.
+    pub skipped_chain_objects: IntCounterVec,
     /// Store size on disk.
     pub store_size_bytes: IntGaugeVec,
     /// Store write latency.
@@ -320,6 +329,12 @@ impl Metrics {
                 "RPC and gRPC errors",
                 &["chain", "endpoint", "method"],
             ),
+            rpc_hedges: counter(
+                &r,
+                "rpc_hedges_total",
+                "Second copies of an RPC or gRPC call sent while the first was still out, because a later call to the same node had already answered",
+                &["chain", "endpoint", "method"],
+            ),
             rpc_latency_seconds: histogram(
                 &r,
                 "rpc_latency_seconds",
@@ -332,6 +347,12 @@ impl Metrics {
                 "malformed_events_total",
                 "Malformed IBC events skipped",
                 &["chain"],
+            ),
+            skipped_chain_objects: counter(
+                &r,
+                "skipped_chain_objects_total",
+                "Malformed connections and channels read from a chain and skipped, counted on every pass that skips them",
+                &["chain", "kind"],
             ),
             store_size_bytes: gauge(
                 &r,

@@ -200,10 +200,40 @@ impl IcaAck {
 pub struct MessageOutcome {
     /// The message's type URL, e.g. `/cosmos.bank.v1beta1.MsgSend`.
     pub msg_type: String,
-    /// `success` or `error` (a failed tx fails every message in it).
-    pub result: &'static str,
-    /// The response's type URL on success; the host's error string on failure.
-    pub detail: String,
+    /// Whether the host executed it, with the response type or the host's error.
+    pub result: MessageResult,
+}
+
+/// What the host made of one message of an ICS-27 packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessageResult {
+    /// The message executed.
+    Success {
+        /// The response's type URL, e.g. `/cosmos.bank.v1beta1.MsgSendResponse` (empty when
+        /// the acknowledgement holds fewer responses than the packet has messages).
+        response_type: String,
+    },
+    /// The tx failed: a failed tx fails every message in it.
+    Error {
+        /// The host's deterministic error string (e.g. `ABCI code: 5: …`).
+        message: String,
+    },
+}
+
+impl MessageResult {
+    /// The value of the `result` label of the relayer's `ica_messages_total` metric:
+    /// `success` or `error`.
+    pub fn as_label(&self) -> &'static str {
+        match self {
+            MessageResult::Success { .. } => "success",
+            MessageResult::Error { .. } => "error",
+        }
+    }
+
+    /// Whether the message executed.
+    pub fn is_success(&self) -> bool {
+        matches!(self, MessageResult::Success { .. })
+    }
 }
 
 /// Pairs the messages of `packet_data` with the acknowledgement `ack` (already unwrapped
@@ -216,19 +246,19 @@ pub fn outcomes(packet_data: &[u8], ack: &[u8]) -> Result<Vec<MessageOutcome>, I
             .enumerate()
             .map(|(i, msg_type)| MessageOutcome {
                 msg_type,
-                result: "success",
-                detail: responses
-                    .get(i)
-                    .map(|r| r.type_url.clone())
-                    .unwrap_or_default(),
+                result: MessageResult::Success {
+                    response_type: responses
+                        .get(i)
+                        .map(|r| r.type_url.clone())
+                        .unwrap_or_default(),
+                },
             })
             .collect(),
         IcaAck::Failed(e) => types
             .into_iter()
             .map(|msg_type| MessageOutcome {
                 msg_type,
-                result: "error",
-                detail: e.clone(),
+                result: MessageResult::Error { message: e.clone() },
             })
             .collect(),
     })

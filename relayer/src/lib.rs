@@ -16,6 +16,7 @@
     )
 )]
 
+pub mod backoff;
 pub mod chain;
 pub mod cli;
 pub mod client;

@@ -175,6 +175,12 @@ impl ChainCli {
         rpc::latest_height(self.rpc_port)
     }
 
+    /// The time of block `height`, in seconds since the Unix epoch (from the RPC's
+    /// `/header`).
+    pub fn block_time(&self, height: u64) -> Result<f64> {
+        rpc::block_time(self.rpc_port, height)
+    }
+
     /// Polls until the chain is at `height` or above and returns the height seen;
     /// [`Error::Timeout`] (with the log tail) after `timeout`.
     pub fn wait_for_height(&self, height: u64, timeout: Duration) -> Result<u64> {

@@ -309,6 +309,11 @@ impl TestChain {
         self.cli.latest_height()
     }
 
+    /// See [`ChainCli::block_time`].
+    pub fn block_time(&self, height: u64) -> Result<f64> {
+        self.cli.block_time(height)
+    }
+
     /// See [`ChainCli::wait_for_height`].
     pub fn wait_for_height(&self, height: u64, timeout: Duration) -> Result<u64> {
         self.cli.wait_for_height(height, timeout)

@@ -54,16 +54,23 @@ fn acks_give_per_message_outcomes() {
     ]);
     let out = outcomes(&data.encode(), &ok.encode()).unwrap();
     assert_eq!(out.len(), 2);
-    assert!(out.iter().all(|o| o.result == "success"
-        && o.msg_type == "/cosmos.bank.v1beta1.MsgSend"
-        && o.detail == "/cosmos.bank.v1beta1.MsgSendResponse"));
+    assert!(out
+        .iter()
+        .all(|o| o.msg_type == "/cosmos.bank.v1beta1.MsgSend"
+            && o.result
+                == MessageResult::Success {
+                    response_type: "/cosmos.bank.v1beta1.MsgSendResponse".into()
+                }));
+    assert!(out
+        .iter()
+        .all(|o| o.result.is_success() && o.result.as_label() == "success"));
     assert_eq!(IcaAck::decode(&ok.encode()).unwrap(), ok);
 
     let err = br#"{"error":"ABCI code: 5: error handling packet: see events for details"}"#;
     let out = outcomes(&data.encode(), err).unwrap();
-    assert!(out
-        .iter()
-        .all(|o| o.result == "error" && o.detail.starts_with("ABCI code: 5")));
+    assert!(out.iter().all(|o| !o.result.is_success()
+        && o.result.as_label() == "error"
+        && matches!(&o.result, MessageResult::Error { message } if message.starts_with("ABCI code: 5"))));
     assert_eq!(IcaAck::decode(err).unwrap().encode(), err.to_vec());
 }
 
@@ -101,7 +108,7 @@ fn live_packet_data_and_acks_decode_and_reencode_byte_for_byte() {
 
     let out = outcomes(LIVE_PACKET_DATA.as_bytes(), LIVE_ACK_OK.as_bytes()).unwrap();
     assert_eq!(out[0].msg_type, "/cosmos.bank.v1beta1.MsgSend");
-    assert_eq!(out[0].result, "success");
+    assert_eq!(out[0].result.as_label(), "success");
     let out = outcomes(LIVE_PACKET_DATA.as_bytes(), LIVE_ACK_ERR.as_bytes()).unwrap();
-    assert_eq!(out[0].result, "error");
+    assert_eq!(out[0].result.as_label(), "error");
 }

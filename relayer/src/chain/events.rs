@@ -16,6 +16,8 @@ use tendermint_rpc::{SubscriptionClient, WebSocketClient, WebSocketClientUrl};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::backoff::Backoff;
+
 /// Something the chain did, as the event source saw it.
 #[derive(Debug, Clone)]
 pub enum ChainEvent {
@@ -50,7 +52,7 @@ pub struct EventSourceSettings {
     pub url: tendermint_rpc::Url,
     /// CometBFT dialect.
     pub compat: CompatMode,
-    /// First reconnect delay; doubles up to `max_backoff`.
+    /// First reconnect delay; doubles up to `max_backoff` ([`Backoff`]).
     pub min_backoff: Duration,
     /// Longest reconnect delay.
     pub max_backoff: Duration,
@@ -85,7 +87,7 @@ pub async fn run_event_source(
     shutdown: CancellationToken,
 ) {
     let mut last_height: Option<u64> = None;
-    let mut backoff = settings.min_backoff;
+    let mut backoff = Backoff::new(settings.min_backoff, settings.max_backoff);
     let mut first = true;
     loop {
         let outcome = tokio::select! {
@@ -96,16 +98,16 @@ pub async fn run_event_source(
             SessionEnd::Shutdown => return,
             SessionEnd::Failed { delivered, reason } => {
                 if delivered {
-                    backoff = settings.min_backoff;
+                    backoff.reset();
                 }
-                tracing::warn!(chain = %settings.chain_id, %reason, retry_in = ?backoff, "event source down; resubscribing");
+                let wait = backoff.next_wait();
+                tracing::warn!(chain = %settings.chain_id, %reason, retry_in = ?wait, "event source down; resubscribing");
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    () = tokio::time::sleep(wait) => {}
+                }
             }
         }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(backoff) => {}
-        }
-        backoff = (backoff * 2).min(settings.max_backoff);
     }
 }
 

@@ -4,13 +4,15 @@
 //! - [`grpc`] and [`ibc_query`]: Cosmos SDK and IBC gRPC queries;
 //! - [`tx`]: signed transactions with fees from simulated gas and sequence recovery;
 //! - [`proof`]: ICS-23 proofs, verified locally before use;
-//! - [`events`]: the websocket event source that reconnects by itself.
+//! - [`events`]: the websocket event source that reconnects by itself;
+//! - [`malformed`]: connections and channels read from a chain that cannot be used.
 
 pub mod error;
 pub mod events;
 pub mod fee_query;
 pub mod grpc;
 pub mod ibc_query;
+pub mod malformed;
 pub mod node_channel;
 pub mod nodes;
 pub mod paging;

@@ -1,12 +1,26 @@
-//! Retrying chain calls with exponential backoff.
+//! Retrying chain calls with exponential backoff, and hedging calls a link left behind.
 //!
 //! Only transient failures ([`ChainError::is_transient`]) are retried; an answer
 //! from the chain (not found, a rejected tx) is returned at once.
+//!
+//! A flaky link holds calls up (a delayed answer, a reset after seconds) long after it
+//! works again. So each chain endpoint (`rpc`, `grpc` of one chain) keeps a [`Link`]: the
+//! start time of the latest call that succeeded. A call still out when a call started
+//! after it has already answered is overtaken: a second copy is sent (at most
+//! [`MAX_COPIES`] in flight, counted in `rpc_hedges_total`) and the first answer wins. A
+//! retry waiting out its backoff goes at once when a call started after its failure
+//! answers (the link works again). Only idempotent calls (queries, simulation) go through
+//! here; a broadcast has its own attempts.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBuilder};
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::chain::error::ChainError;
 
@@ -19,6 +33,8 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Number of retries after the first attempt.
     pub max_retries: usize,
+    /// Whether an overtaken attempt gets a second copy (see the module docs).
+    pub hedge: bool,
 }
 
 impl RetryPolicy {
@@ -27,6 +43,14 @@ impl RetryPolicy {
         first_delay: Duration::from_millis(200),
         max_delay: Duration::from_secs(2),
         max_retries: 5,
+        hedge: true,
+    };
+
+    /// [`RetryPolicy::QUERY`] without hedging: for a call made of parts that hedge
+    /// themselves.
+    pub const QUERY_OF_PARTS: RetryPolicy = RetryPolicy {
+        hedge: false,
+        ..RetryPolicy::QUERY
     };
 
     /// For one part of a composite answer, on the same node: two quick retries (the caller
@@ -35,6 +59,7 @@ impl RetryPolicy {
         first_delay: Duration::from_millis(100),
         max_delay: Duration::from_millis(400),
         max_retries: 2,
+        hedge: true,
     };
 
     /// No retries at all.
@@ -42,6 +67,7 @@ impl RetryPolicy {
         first_delay: Duration::ZERO,
         max_delay: Duration::ZERO,
         max_retries: 0,
+        hedge: false,
     };
 
     fn backoff(&self) -> ExponentialBuilder {
@@ -53,9 +79,78 @@ impl RetryPolicy {
     }
 }
 
+/// Copies of one attempt in flight at most (the first and one hedge).
+pub const MAX_COPIES: usize = 2;
+/// An attempt younger than this is never hedged: a later call answering first within a
+/// few milliseconds says nothing about the link.
+const MIN_AGE_TO_HEDGE: Duration = Duration::from_millis(100);
+/// An overtaken attempt is hedged once it is this many times older than the latency of the
+/// call that overtook it (a slow kind of call is not hedged for being slow).
+const HEDGE_FACTOR: u32 = 4;
+
+/// The latest successful call to one chain endpoint: when it started and how long it took.
+type Answered = (Instant, Duration);
+
+/// What the calls to one chain endpoint have shown: the latest call that succeeded.
+#[derive(Clone)]
+struct Link(Arc<watch::Sender<Answered>>);
+
+impl Link {
+    /// The link of `chain`'s `endpoint`, shared by every call to it.
+    fn of(chain: &str, endpoint: &'static str) -> Link {
+        static LINKS: OnceLock<Mutex<HashMap<(String, &'static str), Link>>> = OnceLock::new();
+        let links = LINKS.get_or_init(Default::default);
+        let mut links = links
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        links
+            .entry((chain.to_string(), endpoint))
+            .or_insert_with(|| {
+                let first = (Instant::now(), Duration::ZERO);
+                Link(Arc::new(watch::channel(first).0))
+            })
+            .clone()
+    }
+
+    /// Notes that a call started at `started` succeeded after `took`.
+    fn succeeded(&self, started: Instant, took: Duration) {
+        self.0.send_if_modified(|latest| {
+            let newer = started > latest.0;
+            if newer {
+                *latest = (started, took);
+            }
+            newer
+        });
+    }
+
+    /// Resolves once a call started after `t` has succeeded; with that call's latency.
+    async fn answered_since(&self, t: Instant) -> Duration {
+        let mut rx = self.0.subscribe();
+        let took = rx
+            .wait_for(|latest| latest.0 > t)
+            .await
+            .map(|latest| latest.1);
+        match took {
+            Ok(took) => took,
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Resolves when an attempt started at `t` is overtaken: a call started after it has
+    /// succeeded, and the attempt is older than [`MIN_AGE_TO_HEDGE`] and than
+    /// [`HEDGE_FACTOR`] times that call's latency.
+    async fn overtaken(&self, t: Instant) {
+        let took = self.answered_since(t).await;
+        let age = MIN_AGE_TO_HEDGE.max(took.saturating_mul(HEDGE_FACTOR));
+        tokio::time::sleep_until(t + age).await;
+    }
+}
+
 /// Runs `op` until it succeeds, fails for good, or runs out of retries. Every attempt is
 /// timed (`rpc_latency_seconds`) and every failed one counted (`rpc_errors_total`), by
-/// chain, endpoint (`rpc` or `grpc`) and method.
+/// chain, endpoint (`rpc` or `grpc`) and method. With `policy.hedge`, an attempt that a
+/// later call to the same endpoint overtook gets a second copy; a backoff ends early when
+/// the link answers again (see the module docs).
 pub async fn with_retry<T, F, Fut>(
     policy: RetryPolicy,
     chain: &str,
@@ -67,28 +162,276 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ChainError>>,
 {
-    let attempt = || {
-        let call = op();
-        async move {
-            let start = std::time::Instant::now();
-            let result = call.await;
-            let m = stateset_monitoring::global();
-            let labels = [chain, endpoint, what];
-            match &result {
-                Ok(_) => m
-                    .rpc_latency_seconds
-                    .with_label_values(&labels)
-                    .observe(start.elapsed().as_secs_f64()),
-                Err(_) => m.rpc_errors.with_label_values(&labels).inc(),
-            }
-            result
+    let link = Link::of(chain, endpoint);
+    let labels = [chain, endpoint, what];
+    let mut delays = policy.backoff().build();
+    loop {
+        let err = match attempt(&policy, &link, &labels, &mut op, &mut 0).await {
+            Ok(v) => return Ok(v),
+            Err(e) if !e.is_transient() => return Err(e),
+            Err(e) => e,
+        };
+        let Some(delay) = delays.next() else {
+            return Err(err);
+        };
+        tracing::debug!(%err, ?delay, call = what, "retrying chain call");
+        let failed_at = Instant::now();
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = link.answered_since(failed_at), if policy.hedge => {}
         }
+    }
+}
+
+/// `op` once, with a second copy when a later call to the same endpoint overtakes it (see
+/// the module docs), and no retries: for a call that must not be repeated blindly but may
+/// be sent twice, such as broadcasting the same signed bytes. Also returns how many
+/// copies were sent.
+pub async fn hedged<T, F, Fut>(
+    chain: &str,
+    endpoint: &'static str,
+    what: &str,
+    mut op: F,
+) -> (Result<T, ChainError>, usize)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ChainError>>,
+{
+    let link = Link::of(chain, endpoint);
+    let policy = RetryPolicy {
+        hedge: true,
+        ..RetryPolicy::NONE
     };
-    attempt
-        .retry(policy.backoff())
-        .when(ChainError::is_transient)
-        .notify(|err, delay| {
-            tracing::debug!(%err, ?delay, call = what, "retrying chain call");
+    let mut copies = 0;
+    let result = attempt(
+        &policy,
+        &link,
+        &[chain, endpoint, what],
+        &mut op,
+        &mut copies,
+    )
+    .await;
+    (result, copies)
+}
+
+/// One attempt: `op`, with a second copy when a later call overtakes it (`policy.hedge`).
+/// The first success wins; a non-transient failure ends it; a transient one waits for
+/// the other copy, if any. `sent` counts the copies.
+async fn attempt<T, F, Fut>(
+    policy: &RetryPolicy,
+    link: &Link,
+    labels: &[&str; 3],
+    op: &mut F,
+    sent: &mut usize,
+) -> Result<T, ChainError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ChainError>>,
+{
+    let timed = |call: Fut| async move {
+        let started = Instant::now();
+        (started, call.await)
+    };
+    let mut copies = FuturesUnordered::new();
+    copies.push(timed(op()));
+    *sent = 1;
+    let mut last_start = Instant::now();
+    loop {
+        let hedge_ready = policy.hedge && copies.len() < MAX_COPIES;
+        tokio::select! {
+            Some((started, result)) = copies.next() => {
+                match observe(labels, started, result, link) {
+                    Ok(v) => return Ok(v),
+                    Err(e) if !e.is_transient() || copies.is_empty() => return Err(e),
+                    // The other copy may still answer.
+                    Err(_) => {}
+                }
+            }
+            () = link.overtaken(last_start), if hedge_ready => {
+                stateset_monitoring::global().rpc_hedges.with_label_values(labels).inc();
+                last_start = Instant::now();
+                copies.push(timed(op()));
+                *sent += 1;
+            }
+        }
+    }
+}
+
+/// Records one finished call in the metrics and, when it succeeded, in the link.
+fn observe<T>(
+    labels: &[&str; 3],
+    started: Instant,
+    result: Result<T, ChainError>,
+    link: &Link,
+) -> Result<T, ChainError> {
+    let m = stateset_monitoring::global();
+    match &result {
+        Ok(_) => {
+            let took = started.elapsed();
+            link.succeeded(started, took);
+            m.rpc_latency_seconds
+                .with_label_values(labels)
+                .observe(took.as_secs_f64());
+        }
+        Err(_) => m.rpc_errors.with_label_values(labels).inc(),
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn transient(chain: &str) -> ChainError {
+        ChainError::Timeout {
+            chain: chain.into(),
+            what: "an answer".into(),
+            after: Duration::from_secs(1),
+        }
+    }
+
+    fn not_found(chain: &str) -> ChainError {
+        ChainError::NotFound {
+            chain: chain.into(),
+            what: "a thing".into(),
+        }
+    }
+
+    /// A call whose first copy hangs: `calls` counts copies; the second answers 7.
+    async fn hanging_then_fast(chain: &str, calls: &AtomicUsize) -> Result<u32, ChainError> {
+        with_retry(RetryPolicy::QUERY, chain, "rpc", "hang", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 => std::future::pending().await,
+                _ => Ok(7),
+            }
         })
         .await
+    }
+
+    /// A quick successful call on the same link.
+    async fn quick(chain: &str) {
+        let r = with_retry(RetryPolicy::QUERY, chain, "rpc", "quick", || async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            Ok::<_, ChainError>(())
+        })
+        .await;
+        assert!(r.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_overtaken_call_gets_a_second_copy_and_its_answer() {
+        let calls = AtomicUsize::new(0);
+        let chain = "hedge-1";
+        let start = Instant::now();
+        let (answer, ()) = tokio::join!(hanging_then_fast(chain, &calls), async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            quick(chain).await;
+        });
+        assert_eq!(answer.unwrap(), 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // Hedged once the attempt was MIN_AGE_TO_HEDGE old, not after a timeout.
+        assert!(
+            start.elapsed() < Duration::from_millis(150),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_call_alone_is_not_copied() {
+        let calls = AtomicUsize::new(0);
+        let r = with_retry(RetryPolicy::QUERY, "hedge-2", "rpc", "slow", || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            Ok::<_, ChainError>(1)
+        })
+        .await;
+        assert_eq!(r.unwrap(), 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_kind_of_call_is_not_copied_for_being_slower_than_a_fast_one() {
+        // Overtaken by a 100 ms call, a 300 ms call is younger than 4 × 100 ms: no copy.
+        let calls = AtomicUsize::new(0);
+        let chain = "hedge-3";
+        let (r, ()) = tokio::join!(
+            with_retry(RetryPolicy::QUERY, chain, "rpc", "slow", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok::<_, ChainError>(1)
+            }),
+            async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                with_retry(RetryPolicy::QUERY, chain, "rpc", "fast", || async {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    Ok::<_, ChainError>(())
+                })
+                .await
+                .unwrap();
+            }
+        );
+        assert_eq!(r.unwrap(), 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_backoff_ends_when_the_link_answers_again() {
+        let calls = AtomicUsize::new(0);
+        let chain = "hedge-4";
+        let policy = RetryPolicy {
+            first_delay: Duration::from_secs(30),
+            max_delay: Duration::from_secs(30),
+            max_retries: 1,
+            hedge: true,
+        };
+        let start = Instant::now();
+        let (r, ()) = tokio::join!(
+            with_retry(policy, chain, "rpc", "flaky", || async {
+                match calls.fetch_add(1, Ordering::SeqCst) {
+                    0 => Err(transient("hedge-4")),
+                    _ => Ok(2),
+                }
+            }),
+            async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                quick(chain).await;
+            }
+        );
+        assert_eq!(r.unwrap(), 2);
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_from_the_chain_is_not_retried() {
+        let calls = AtomicUsize::new(0);
+        let r: Result<(), _> = with_retry(RetryPolicy::QUERY, "hedge-5", "rpc", "nf", || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(not_found("hedge-5"))
+        })
+        .await;
+        assert!(matches!(r, Err(ChainError::NotFound { .. })));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_are_retried_until_the_policy_ends() {
+        let calls = AtomicUsize::new(0);
+        let r: Result<(), _> = with_retry(RetryPolicy::PART, "hedge-6", "rpc", "down", || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(transient("hedge-6"))
+        })
+        .await;
+        assert!(r.unwrap_err().is_transient());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1 + RetryPolicy::PART.max_retries
+        );
+    }
 }

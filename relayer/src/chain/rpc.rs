@@ -300,7 +300,7 @@ impl RpcClient {
         next: Height,
     ) -> Result<LightBlockParts, ChainError> {
         with_retry(
-            RetryPolicy::QUERY,
+            RetryPolicy::QUERY_OF_PARTS,
             &self.chain_id,
             "rpc",
             "light_block",

@@ -30,11 +30,8 @@ use super::state::{decode_client_state, decode_consensus_state, proto_duration};
 use super::verify::{verify_to_target, VerifyOptions};
 use super::{ClientError, ClientStatus};
 use crate::chain::rpc::MAX_PER_PAGE;
-use crate::chain::tx::encode_any;
+use crate::chain::tx::{encode_any, MISBEHAVIOUR_MEMO};
 use crate::chain::{ChainEndpoint, ChainError};
-
-/// The memo of evidence txs.
-const MEMO: &str = "stateset-relayer misbehaviour evidence";
 
 /// The most `tx_search` pages (of 100 txs) read per client and pass; the rest waits.
 const MAX_PAGES: u32 = 10;
@@ -249,7 +246,7 @@ impl Scan<'_> {
             return Ok(());
         }
         let msg = evidence_msg(host, self.source, client_id, header_1, height).await?;
-        let tx = host.send_msgs(vec![msg], MEMO).await?;
+        let tx = host.send_msgs(vec![msg], MISBEHAVIOUR_MEMO).await?;
         conflict.frozen = summarize(host, client_id).await?.status == ClientStatus::Frozen;
         stateset_monitoring::global()
             .misbehaviour_submitted

@@ -16,10 +16,8 @@ use super::msgs::{create_client_msg, update_client_msgs, ClientParams};
 use super::state::{decode_client_state, decode_consensus_state, proto_duration, ClientSummary};
 use super::verify::{verify_to_target, VerifyOptions};
 use super::{ClientError, ClientStatus};
+use crate::chain::tx::MEMO;
 use crate::chain::{ChainEndpoint, ChainError, TxResult};
-
-/// The memo of the relayer's client txs.
-const MEMO: &str = "stateset-relayer";
 
 /// The host chain's clock: the time of its latest block.
 pub async fn host_time(host: &ChainEndpoint) -> Result<Time, ChainError> {

@@ -13,49 +13,47 @@ use stateset_channels::{paths, HandshakeState, Ordering, Side};
 
 use super::proofs::{client_update, prove};
 use super::{DriveError, Pair, Progress, MAX_STEPS};
-use crate::chain::tx::encode_any;
+use crate::chain::malformed::{Malformation, MalformedObject};
+use crate::chain::tx::{encode_any, MEMO};
 use crate::chain::{ChainEndpoint, TxResult};
 use crate::client::ops::signer;
 
-const MEMO: &str = "stateset-relayer";
-
-/// The state-machine view of channel `port`/`id` read from `chain`.
+/// The state-machine view of channel `port`/`id` read from `chain`; an error names what is
+/// malformed.
 pub fn channel_view(
     chain: &str,
     port: &PortId,
     id: &ChannelId,
     end: &Channel,
-) -> Result<ChannelEndView, DriveError> {
-    let bad = |what: &str, e: &dyn std::fmt::Display| {
-        DriveError::unexpected(chain, format!("channel {port}/{id}: {what}: {e}"))
-    };
+) -> Result<ChannelEndView, MalformedObject> {
+    let bad = |reason| MalformedObject::channel(chain, port, id, reason);
     let cp = end
         .counterparty
         .as_ref()
-        .ok_or_else(|| bad("counterparty", &"missing"))?;
+        .ok_or_else(|| bad(Malformation::Missing("counterparty")))?;
     let hop = end
         .connection_hops
         .first()
-        .ok_or_else(|| bad("connection hops", &"empty"))?;
+        .ok_or_else(|| bad(Malformation::Missing("connection hops")))?;
+    let ordering = Ordering::from_proto(end.ordering).ok_or_else(|| {
+        bad(Malformation::Invalid {
+            field: "ordering",
+            value: end.ordering.to_string(),
+            detail: "neither ORDER_UNORDERED nor ORDER_ORDERED".into(),
+        })
+    })?;
     Ok(ChannelEndView {
         port_id: port.clone(),
         channel_id: id.clone(),
         state: HandshakeState::from_channel_state(end.state),
-        ordering: Ordering::from_proto(end.ordering)
-            .ok_or_else(|| bad("ordering", &end.ordering))?,
-        connection_id: hop.parse().map_err(|e| bad("connection", &e))?,
-        counterparty_port_id: cp
-            .port_id
-            .parse()
-            .map_err(|e| bad("counterparty port", &e))?,
+        ordering,
+        connection_id: Malformation::parse("connection hop", hop).map_err(bad)?,
+        counterparty_port_id: Malformation::parse("counterparty port id", &cp.port_id)
+            .map_err(bad)?,
         counterparty_channel_id: if cp.channel_id.is_empty() {
             None
         } else {
-            Some(
-                cp.channel_id
-                    .parse()
-                    .map_err(|e| bad("counterparty channel", &e))?,
-            )
+            Some(Malformation::parse("counterparty channel id", &cp.channel_id).map_err(bad)?)
         },
         version: end.version.clone(),
     })

@@ -12,41 +12,36 @@ use stateset_channels::{paths, HandshakeState, Side};
 
 use super::proofs::{client_update, decode_any, prove};
 use super::{DriveError, Pair, Progress, MAX_STEPS};
-use crate::chain::tx::encode_any;
+use crate::chain::malformed::{Malformation, MalformedObject};
+use crate::chain::tx::{encode_any, MEMO};
 use crate::chain::{ChainEndpoint, TxResult};
 use crate::client::ops::signer;
 use crate::client::state::decode_client_state;
 
-const MEMO: &str = "stateset-relayer";
-
-/// The state-machine view of a connection end read from `chain`.
+/// The state-machine view of a connection end read from `chain`; an error names what is
+/// malformed.
 pub fn connection_view(
     chain: &str,
     id: &ConnectionId,
     end: &ConnectionEnd,
-) -> Result<ConnectionEndView, DriveError> {
-    let bad = |what: &str, e: &dyn std::fmt::Display| {
-        DriveError::unexpected(chain, format!("connection {id}: {what}: {e}"))
-    };
+) -> Result<ConnectionEndView, MalformedObject> {
+    let bad = |reason| MalformedObject::connection(chain, id, reason);
     let cp = end
         .counterparty
         .as_ref()
-        .ok_or_else(|| bad("counterparty", &"missing"))?;
+        .ok_or_else(|| bad(Malformation::Missing("counterparty")))?;
     Ok(ConnectionEndView {
         id: id.clone(),
         state: HandshakeState::from_connection_state(end.state),
-        client_id: end.client_id.parse().map_err(|e| bad("client id", &e))?,
-        counterparty_client_id: cp
-            .client_id
-            .parse()
-            .map_err(|e| bad("counterparty client", &e))?,
+        client_id: Malformation::parse("client id", &end.client_id).map_err(bad)?,
+        counterparty_client_id: Malformation::parse("counterparty client id", &cp.client_id)
+            .map_err(bad)?,
         counterparty_connection_id: if cp.connection_id.is_empty() {
             None
         } else {
             Some(
-                cp.connection_id
-                    .parse()
-                    .map_err(|e| bad("counterparty connection", &e))?,
+                Malformation::parse("counterparty connection id", &cp.connection_id)
+                    .map_err(bad)?,
             )
         },
     })

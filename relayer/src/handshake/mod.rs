@@ -36,6 +36,9 @@ pub enum DriveError {
     /// The chains show a handshake that does not match what was asked.
     #[error(transparent)]
     Handshake(#[from] HandshakeError),
+    /// A connection or channel read from a chain is malformed.
+    #[error(transparent)]
+    Malformed(#[from] crate::chain::malformed::MalformedObject),
     /// A chain's answer could not be used.
     #[error("{chain}: {detail}")]
     Unexpected {

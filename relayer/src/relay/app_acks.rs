@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use stateset_channels::events::Packet;
 use stateset_monitoring::{bounded_label, LabelFamily};
 use stateset_packet_handlers::ack::Acknowledgement;
-use stateset_packet_handlers::ics27;
+use stateset_packet_handlers::ics27::{self, MessageResult};
 use stateset_packet_handlers::ics29::IncentivizedAck;
 use tracing::{info, warn};
 
@@ -35,18 +35,21 @@ pub fn report(path: &Path, labels: &[&str], acks: &[(u64, (Packet, Vec<u8>))], l
             match ics27::outcomes(&packet.data, &app_ack) {
                 Ok(outcomes) => {
                     for o in outcomes {
-                        if o.result == "success" {
-                            info!(path = %path.name(), sequence = seq, msg_type = %o.msg_type,
-                                response = %o.detail, "ICA message executed on the host");
-                        } else {
-                            warn!(path = %path.name(), sequence = seq, msg_type = %o.msg_type,
-                                error = %o.detail, "ICA message failed on the host (error acknowledgement)");
+                        match &o.result {
+                            MessageResult::Success { response_type } => {
+                                info!(path = %path.name(), sequence = seq, msg_type = %o.msg_type,
+                                    response = %response_type, "ICA message executed on the host");
+                            }
+                            MessageResult::Error { message } => {
+                                warn!(path = %path.name(), sequence = seq, msg_type = %o.msg_type,
+                                    error = %message, "ICA message failed on the host (error acknowledgement)");
+                            }
                         }
                         // The type URL comes from packet data anyone can send: bounded.
                         let msg_type = bounded_label(LabelFamily::IcaMsgType, &o.msg_type);
                         let mut l = labels.to_vec();
                         l.push(&msg_type);
-                        l.push(o.result);
+                        l.push(o.result.as_label());
                         m.ica_messages.with_label_values(&l).inc();
                     }
                 }

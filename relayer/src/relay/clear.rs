@@ -9,7 +9,7 @@ use stateset_channels::events::{parse_abci_event, IbcEvent};
 use tendermint_rpc::query::Query;
 use tracing::info;
 
-use super::worker::RelayError;
+use super::error::RelayError;
 use super::Path;
 use crate::chain::ChainEndpoint;
 use crate::store::{PacketState, Store};

@@ -8,12 +8,14 @@
 mod app_acks;
 pub mod clear;
 mod cycle_parts;
+mod error;
 mod quarantine;
 mod record;
 pub mod scanner;
 mod steps;
 mod submit;
 pub mod worker;
+mod worker_loop;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

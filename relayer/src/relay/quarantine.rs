@@ -32,9 +32,9 @@ impl QuarantineBook {
         &self.suspects
     }
 
-    /// Whether `seq` was quarantined by this worker.
-    pub fn is_quarantined(&self, seq: u64) -> bool {
-        self.quarantined.contains(&seq)
+    /// The sequences quarantined by this worker.
+    pub fn quarantined(&self) -> HashSet<u64> {
+        self.quarantined.clone()
     }
 
     /// Learns from one relay step; quarantines the packets that failed alone

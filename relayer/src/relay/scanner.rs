@@ -15,6 +15,7 @@ use tracing::{debug, info, warn};
 pub use super::record::record;
 use super::record::record_block;
 use super::Routes;
+use crate::backoff::Backoff;
 use crate::chain::{ChainEndpoint, ChainError};
 use crate::store::{Store, StoreError};
 
@@ -110,7 +111,7 @@ pub async fn run_scanner(
         next: None,
         ahead_of: None,
     };
-    let mut backoff = INITIAL_BACKOFF;
+    let mut backoff = Backoff::scanner();
     loop {
         let outcome = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -128,25 +129,27 @@ pub async fn run_scanner(
     debug!(chain = %id, "scanner stopped");
 }
 
-/// The first pause after a failed pass.
-const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
+/// The longest pause after a pass that failed on the transport (a dropped connection, a
+/// timeout): the node is likely back soon, or another node is in rotation already.
+const TRANSPORT_FAILURE_CAP: Duration = Duration::from_secs(2);
 /// Heights whose block results are read at once (recorded in order): with a slow or lossy
 /// node each read takes a while, and reading one at a time falls behind the chain.
 const READ_AHEAD: usize = 32;
 /// While catching up, the workers are woken after every this many heights recorded.
 const WAKE_EVERY: u64 = 8;
 
-/// The pause after a failed pass and the one after that: doubling up to 10 s, or up to
-/// 2 s when the failure is the transport's; back to the start when the pass recorded
-/// blocks before it failed.
-fn next_backoff(current: Duration, progressed: bool, transient: bool) -> (Duration, Duration) {
-    let wait = if progressed { INITIAL_BACKOFF } else { current };
-    let cap = if transient {
-        Duration::from_secs(2)
+/// The pause after a failed pass ([`Backoff::scanner`]: doubling up to 10 s, or up to
+/// [`TRANSPORT_FAILURE_CAP`] when the failure is the transport's); back to the start when
+/// the pass recorded blocks before it failed.
+fn pause_after_failure(backoff: &mut Backoff, progressed: bool, transient: bool) -> Duration {
+    if progressed {
+        backoff.reset();
+    }
+    if transient {
+        backoff.next_wait_up_to(TRANSPORT_FAILURE_CAP)
     } else {
-        Duration::from_secs(10)
-    };
-    (wait, (wait * 2).min(cap))
+        backoff.next_wait()
+    }
 }
 
 fn is_transient(e: &ScanError) -> bool {
@@ -226,7 +229,7 @@ impl Scan<'_> {
     fn after_pass(
         &self,
         outcome: Result<bool, (ScanError, bool)>,
-        backoff: &mut Duration,
+        backoff: &mut Backoff,
     ) -> Option<Duration> {
         let id = self.chain.id();
         let m = stateset_monitoring::global();
@@ -246,12 +249,11 @@ impl Scan<'_> {
             self.wake.notify_waiters();
         }
         let Some(e) = error else {
-            *backoff = INITIAL_BACKOFF;
+            backoff.reset();
             return None;
         };
-        let (wait, next) = next_backoff(*backoff, progressed, is_transient(&e));
+        let wait = pause_after_failure(backoff, progressed, is_transient(&e));
         warn!(chain = %id, error = %e, retry_in = ?wait, "scanner: chain unreadable");
-        *backoff = next;
         Some(wait)
     }
 
@@ -417,16 +419,26 @@ mod tests {
 
     #[test]
     fn backoff_is_short_for_transport_failures_and_resets_after_progress() {
-        use super::{next_backoff, INITIAL_BACKOFF};
+        use super::{pause_after_failure, Backoff};
         use std::time::Duration;
-        let s = Duration::from_secs;
-        assert_eq!(next_backoff(s(2), false, true), (s(2), s(2)));
-        assert_eq!(next_backoff(s(2), false, false), (s(2), s(4)));
-        assert_eq!(next_backoff(s(8), false, false), (s(8), s(10)));
+        let (ms, s) = (Duration::from_millis, Duration::from_secs);
+        let mut b = Backoff::scanner();
+        let mut pause = |progressed, transient| pause_after_failure(&mut b, progressed, transient);
+        // Transport failures: 200 ms doubling up to 2 s.
+        let transport: Vec<_> = (0..6).map(|_| pause(false, true)).collect();
         assert_eq!(
-            next_backoff(s(8), true, false),
-            (INITIAL_BACKOFF, INITIAL_BACKOFF * 2)
+            transport,
+            [ms(200), ms(400), ms(800), ms(1_600), s(2), s(2)]
         );
+        // Other failures double on up to 10 s.
+        let other: Vec<_> = (0..4).map(|_| pause(false, false)).collect();
+        assert_eq!(other, [s(2), s(4), s(8), s(10)]);
+        // A transport failure after them waits 2 s at most.
+        assert_eq!(pause(false, true), s(2));
+        // A pass that recorded blocks before it failed starts over.
+        assert_eq!(pause(false, false), s(2));
+        assert_eq!(pause(true, false), ms(200));
+        assert_eq!(pause(false, false), ms(400));
     }
 
     #[test]

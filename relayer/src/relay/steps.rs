@@ -12,8 +12,8 @@ use tracing::warn;
 
 use stateset_channels::commitment::{ack_commitment, packet_commitment};
 
+use super::error::RelayError;
 use super::submit::{prove_and_submit, SubmitOutcome};
-use super::worker::RelayError;
 use super::Path;
 use crate::chain::tx::encode_any;
 use crate::chain::ChainEndpoint;

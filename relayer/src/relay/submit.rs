@@ -9,8 +9,8 @@ use prost::Message;
 use stateset_channels::packet::batches;
 use tracing::{debug, warn};
 
-use super::worker::RelayError;
-use crate::chain::tx::TxError;
+use super::error::RelayError;
+use crate::chain::tx::{TxError, MEMO};
 use crate::chain::{ChainEndpoint, ChainError, ProvenValue};
 use crate::client::ops::signer;
 use crate::client::ClientError;
@@ -23,7 +23,6 @@ use tendermint::block::Height as TmHeight;
 const PROOF_CONCURRENCY: usize = 32;
 /// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
 const MAX_IN_FLIGHT: usize = 8;
-const MEMO: &str = "stateset-relayer";
 
 /// Proves `keys` on `chain` at `height`, else its latest height (at most
 /// [`PROOF_CONCURRENCY`] at a time). A key whose proof could not be read for a transport

@@ -4,45 +4,26 @@
 //! behind a single MsgUpdateClient; what the destination already has is dropped first.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use stateset_channels::events::Packet;
 use stateset_channels::packet::{plan_acks, plan_recv, DestinationClock};
+use stateset_channels::relay_plan::{plan_cycle, CycleLimits, CyclePlan, PendingPacket};
 use stateset_channels::Ordering;
 use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::cycle_parts::{
-    acks_to_relay, bounded, filter_reason, next_backoff, observe, report_backlog, sends_and_held,
-};
+use super::cycle_parts::{filter_reason, observe, report_backlog};
 use super::quarantine::QuarantineBook;
 use super::steps::{relay_acks, relay_recv, relay_timeouts, StepContext};
 use super::submit::SubmitOutcome;
 use super::Path;
-use crate::chain::{ChainEndpoint, ChainError};
-use crate::client::ClientError;
+use crate::chain::ChainEndpoint;
 use crate::handshake::proofs::ibc_height;
-use crate::handshake::DriveError;
-use crate::store::{Ledger, PacketState, Store, StoreError};
+use crate::store::{Ledger, PacketState, Store};
 
-/// What went wrong in a relay cycle.
-#[derive(Debug, thiserror::Error)]
-pub enum RelayError {
-    /// A chain could not be read or a tx failed.
-    #[error(transparent)]
-    Chain(#[from] ChainError),
-    /// A client could not be updated.
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Something else on the way.
-    #[error(transparent)]
-    Drive(#[from] DriveError),
-}
+pub use super::error::RelayError;
+pub use super::worker_loop::run_worker;
 
 /// What one cycle did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -62,8 +43,19 @@ pub struct CycleReport {
 }
 
 impl CycleReport {
-    fn is_empty(&self) -> bool {
+    /// Whether the cycle did nothing.
+    pub fn is_empty(&self) -> bool {
         self.received + self.acked + self.timed_out + self.redundant + self.quarantined == 0
+    }
+
+    /// Adds what another step of the same cycle did.
+    fn add(&mut self, other: CycleReport) {
+        self.received += other.received;
+        self.acked += other.acked;
+        self.timed_out += other.timed_out;
+        self.redundant += other.redundant;
+        self.quarantined += other.quarantined;
+        self.refetch += other.refetch;
     }
 }
 
@@ -94,76 +86,18 @@ pub struct WorkerMemory {
     book: QuarantineBook,
 }
 
-/// Runs the worker for packets sent on `path.a` until `shutdown`; it wakes when either
-/// chain's scanner recorded new blocks, and at least every 2 s. After a failed cycle it
-/// waits out its backoff; only after a transport failure does a new block recorded after
-/// the failure cut it short (the link works again).
-pub async fn run_worker(
-    src: ChainEndpoint,
-    dst: ChainEndpoint,
-    path: Path,
-    store: Store,
-    signals: WorkerSignals,
-    settings: WorkerSettings,
-    shutdown: CancellationToken,
-) -> Result<(), RelayError> {
-    let WorkerSignals { wake, clear_now } = signals;
-    let name = path.name();
-    let ledger = store.ledger(&path.a.chain, path.a.port.as_str(), path.a.channel.as_str())?;
-    info!(path = %name, pending = ledger.len(), "worker started");
-    let mut memory = WorkerMemory::default();
-    let mut backoff = Duration::from_millis(500);
-    loop {
-        // Registered before the cycle, so that a block recorded while it runs is not missed.
-        let woken = [wake[0].notified(), wake[1].notified()];
-        let outcome = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            r = cycle(&src, &dst, &path, &store, &ledger, &mut memory, settings) => r,
-        };
-        match outcome {
-            Ok(report) => {
-                backoff = Duration::from_millis(500);
-                if report.refetch > 0 {
-                    // Records whose event data the chain contradicts: clearing fetches them.
-                    clear_now.notify_waiters();
-                }
-                if !report.is_empty() {
-                    info!(path = %name, received = report.received, acked = report.acked,
-                        timed_out = report.timed_out, redundant = report.redundant,
-                        quarantined = report.quarantined, "relayed");
-                    continue;
-                }
-                let [a, b] = woken;
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = a => {}
-                    _ = b => {}
-                    _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-                }
-            }
-            Err(e) => {
-                let transient = e.is_transient();
-                warn!(path = %name, error = %e, retry_in = ?backoff, "relay cycle failed");
-                // After a transport failure the link is back as soon as a scanner reads a new
-                // block through it: that ends the wait. Any other failure waits it out (new
-                // blocks do not make a refused message or a lying node any better).
-                let fresh = [wake[0].notified(), wake[1].notified()];
-                let [a, b] = fresh;
-                tokio::select! {
-                    _ = shutdown.cancelled() => break,
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = a, if transient => {}
-                    _ = b, if transient => {}
-                }
-                backoff = next_backoff(backoff, transient);
-            }
-        }
-    }
-    debug!(path = %name, "worker stopped");
-    Ok(())
+/// Which steps a cycle takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Steps {
+    /// Receive (or time out) what the source sent: txs on the destination.
+    Sends,
+    /// Acknowledge on the source what the destination acknowledged.
+    Acks,
+    /// Both at once.
+    Both,
 }
 
-/// One pass over the ledger.
+/// One pass over the ledger, both steps at once.
 pub async fn cycle(
     src: &ChainEndpoint,
     dst: &ChainEndpoint,
@@ -173,48 +107,133 @@ pub async fn cycle(
     memory: &mut WorkerMemory,
     settings: WorkerSettings,
 ) -> Result<CycleReport, RelayError> {
-    let mut report = CycleReport::default();
-    let records = ledger.records()?;
-    let labels = path.labels();
-    let labels: [&str; 4] = [&labels[0], &labels[1], &labels[2], &labels[3]];
-    report_backlog(&labels, &records);
-    let seen: HashMap<u64, f64> = records
-        .iter()
-        .map(|r| (r.packet.sequence, r.seen))
-        .collect();
-    memory.unpaid.retain(|seq| seen.contains_key(seq));
-    memory.book.retain(|seq| seen.contains_key(&seq));
-    if records.is_empty() {
-        return Ok(report);
-    }
-    let policy = &src.config().packet_policy;
-    let channel = path.a.channel.as_str();
-    let excluded = |seq: u64| settings.honour_exclusions && policy.is_excluded(channel, seq);
-    let (sends, held) = sends_and_held(&records, excluded);
-    let acks = acks_to_relay(&records, |seq| {
-        excluded(seq) || memory.book.is_quarantined(seq)
-    });
-    let sends = bounded(sends, path.ordering);
-    let cx = CycleContext {
+    let parts = CycleParts {
         src,
         dst,
         path,
         store,
         ledger,
-        labels,
-        seen: &seen,
         settings,
     };
-    // A failed receive step does not hold the acknowledgements up (nor the other way).
-    let sent = match sends.is_empty() {
-        true => Ok(()),
-        false => cx.relay_sends(&sends, &held, memory, &mut report).await,
-    };
-    let acked = match acks.is_empty() {
-        true => Ok(()),
-        false => cx.relay_ack_step(&acks, memory, &mut report).await,
-    };
-    sent.and(acked).map(|()| report)
+    parts.run(Steps::Both, &Mutex::new(memory)).await
+}
+
+/// What every cycle of one worker works with.
+pub(super) struct CycleParts<'a> {
+    pub src: &'a ChainEndpoint,
+    pub dst: &'a ChainEndpoint,
+    pub path: &'a Path,
+    pub store: &'a Store,
+    pub ledger: &'a Ledger,
+    pub settings: WorkerSettings,
+}
+
+impl CycleParts<'_> {
+    /// One pass over the ledger taking `steps`; `memory` may be shared with a concurrent
+    /// pass taking the other steps.
+    pub(super) async fn run(
+        &self,
+        steps: Steps,
+        memory: &SharedMemory<'_>,
+    ) -> Result<CycleReport, RelayError> {
+        let CycleParts {
+            src,
+            dst,
+            path,
+            store,
+            ledger,
+            settings,
+        } = *self;
+        let mut report = CycleReport::default();
+        let records = ledger.records()?;
+        let labels = path.labels();
+        let labels: [&str; 4] = [&labels[0], &labels[1], &labels[2], &labels[3]];
+        report_backlog(&labels, &records);
+        let seen: HashMap<u64, f64> = records
+            .iter()
+            .map(|r| (r.packet.sequence, r.seen))
+            .collect();
+        {
+            let mut memory = lock(memory);
+            memory.unpaid.retain(|seq| seen.contains_key(seq));
+            memory.book.retain(|seq| seen.contains_key(&seq));
+        }
+        if records.is_empty() {
+            return Ok(report);
+        }
+        let policy = &src.config().packet_policy;
+        let channel = path.a.channel.as_str();
+        let excluded = |seq: u64| settings.honour_exclusions && policy.is_excluded(channel, seq);
+        let pending: Vec<PendingPacket<'_>> = records
+            .iter()
+            .map(|r| PendingPacket {
+                packet: &r.packet,
+                state: r.state,
+                ack: r.ack.as_deref(),
+            })
+            .collect();
+        let quarantined = lock(memory).book.quarantined();
+        let CyclePlan { sends, held, acks } = plan_cycle(
+            &pending,
+            path.ordering,
+            CycleLimits::default(),
+            excluded,
+            |seq| quarantined.contains(&seq),
+        );
+        let sends = if steps == Steps::Acks {
+            Vec::new()
+        } else {
+            sends
+        };
+        let acks = if steps == Steps::Sends {
+            Vec::new()
+        } else {
+            acks
+        };
+        let cx = CycleContext {
+            src,
+            dst,
+            path,
+            store,
+            ledger,
+            labels,
+            seen: &seen,
+            settings,
+        };
+        // The receive step (txs on the destination) and the acknowledgement step (txs on the
+        // source) run at once: neither waits for the other's inclusion, and a failure of one
+        // does not hold the other up.
+        let (mut recv_report, mut ack_report) = (CycleReport::default(), CycleReport::default());
+        let (sent, acked) = tokio::join!(
+            async {
+                match sends.is_empty() {
+                    true => Ok(()),
+                    false => {
+                        cx.relay_sends(&sends, &held, memory, &mut recv_report)
+                            .await
+                    }
+                }
+            },
+            async {
+                match acks.is_empty() {
+                    true => Ok(()),
+                    false => cx.relay_ack_step(&acks, memory, &mut ack_report).await,
+                }
+            },
+        );
+        report.add(recv_report);
+        report.add(ack_report);
+        sent.and(acked).map(|()| report)
+    }
+}
+
+/// The worker's memory, shared by the two steps of a cycle (locked only between awaits).
+pub(super) type SharedMemory<'a> = Mutex<&'a mut WorkerMemory>;
+
+pub(super) fn lock<'a, 'm>(memory: &'a SharedMemory<'m>) -> MutexGuard<'a, &'m mut WorkerMemory> {
+    memory
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What the steps of one cycle share.
@@ -250,12 +269,12 @@ impl CycleContext<'_> {
     /// Learns from a step's outcome (quarantine) and counts its redundant messages.
     fn learn(
         &self,
-        memory: &mut WorkerMemory,
+        memory: &SharedMemory<'_>,
         outcome: &SubmitOutcome,
         kind: &str,
         report: &mut CycleReport,
     ) -> Result<(), RelayError> {
-        let quarantined = memory.book.learn(
+        let quarantined = lock(memory).book.learn(
             self.path,
             self.ledger,
             outcome,
@@ -277,7 +296,7 @@ impl CycleContext<'_> {
         &self,
         sends: &[Packet],
         held: &HashSet<u64>,
-        memory: &mut WorkerMemory,
+        memory: &SharedMemory<'_>,
         report: &mut CycleReport,
     ) -> Result<(), RelayError> {
         let (dst, path) = (self.dst, self.path);
@@ -308,7 +327,7 @@ impl CycleContext<'_> {
         }
         plan.recv
             .retain(|p| !held.contains(&p.sequence) && self.allowed(p));
-        self.keep_paid(&mut plan.recv, &mut memory.unpaid).await?;
+        self.keep_paid(&mut plan.recv, memory).await?;
         for seq in &plan.already_received {
             self.ledger.mark(*seq, PacketState::Received)?;
         }
@@ -317,7 +336,8 @@ impl CycleContext<'_> {
             .inc_by(plan.already_received.len() as u64);
         report.redundant += plan.already_received.len();
         if !plan.recv.is_empty() {
-            let outcome = relay_recv(&self.step(memory.book.alone()), &plan.recv).await?;
+            let alone = lock(memory).book.alone().clone();
+            let outcome = relay_recv(&self.step(&alone), &plan.recv).await?;
             self.learn(memory, &outcome, "recv_packet", report)?;
             report.received += outcome.landed.len();
             observe(
@@ -332,7 +352,8 @@ impl CycleContext<'_> {
             fail_if_nothing_landed(outcome)?;
         }
         if !plan.timeout.is_empty() {
-            let step = self.step(memory.book.alone());
+            let alone = lock(memory).book.alone().clone();
+            let step = self.step(&alone);
             let outcome = relay_timeouts(&step, &plan.timeout, dst_closed).await?;
             self.learn(memory, &outcome, "timeout", report)?;
             report.timed_out += outcome.landed.len();
@@ -367,7 +388,7 @@ impl CycleContext<'_> {
     async fn keep_paid(
         &self,
         recv: &mut Vec<Packet>,
-        unpaid: &mut HashSet<u64>,
+        memory: &SharedMemory<'_>,
     ) -> Result<(), RelayError> {
         let min_fees = self.src.config().packet_policy.min_fees();
         if !min_fees.is_active() || recv.is_empty() {
@@ -379,6 +400,8 @@ impl CycleContext<'_> {
             .grpc()
             .incentivized_packets(a.port.as_str(), a.channel.as_str())
             .await?;
+        let mut memory = lock(memory);
+        let unpaid = &mut memory.unpaid;
         recv.retain(|p| {
             if min_fees.is_met(fees.get(&p.sequence)) {
                 unpaid.remove(&p.sequence);
@@ -402,7 +425,7 @@ impl CycleContext<'_> {
     async fn relay_ack_step(
         &self,
         acks: &[(u64, (Packet, Vec<u8>))],
-        memory: &mut WorkerMemory,
+        memory: &SharedMemory<'_>,
         report: &mut CycleReport,
     ) -> Result<(), RelayError> {
         let (src, path, ledger) = (self.src, self.path, self.ledger);
@@ -425,7 +448,8 @@ impl CycleContext<'_> {
         if relay.is_empty() {
             return Ok(());
         }
-        let outcome = relay_acks(&self.step(memory.book.alone()), &relay).await?;
+        let alone = lock(memory).book.alone().clone();
+        let outcome = relay_acks(&self.step(&alone), &relay).await?;
         self.learn(memory, &outcome, "acknowledgement", report)?;
         super::app_acks::report(path, &self.labels, &relay, &outcome.landed);
         report.acked += outcome.landed.len();

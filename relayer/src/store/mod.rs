@@ -34,23 +34,9 @@ pub enum StoreError {
     },
 }
 
-/// Where a packet is in its lifecycle (as far as the relayer knows).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PacketState {
-    /// Sent on the source; not yet known to be received.
-    Sent,
-    /// A MsgRecvPacket for it is being submitted.
-    RecvSubmitted,
-    /// Received on the destination; waiting for its acknowledgement.
-    Received,
-    /// The destination wrote its acknowledgement (kept in the record).
-    AckWritten,
-    /// Not relayed by policy (e.g. an oversized memo); still timed out when it expires.
-    Filtered,
-    /// Its MsgRecvPacket kept failing; set aside so that the packets behind it flow. Still
-    /// timed out when it expires.
-    Quarantined,
-}
+/// Where a packet is in its lifecycle (as far as the relayer knows); the relay planner's
+/// type, stored as its variant name.
+pub use stateset_channels::relay_plan::PacketState;
 
 /// One packet in a channel end's ledger.
 #[derive(Clone, Debug, PartialEq)]
@@ -109,7 +95,7 @@ impl PacketRecord {
         serde_json::to_vec(&StoredRecord {
             packet: hex::encode(proto.encode_to_vec()),
             ordering: self.packet.ordering,
-            state: self.state.clone(),
+            state: self.state,
             ack: self.ack.as_ref().map(hex::encode),
             updated: self.updated,
             seen: self.seen,
@@ -356,7 +342,7 @@ impl Ledger {
         self.update(seq, |old| {
             old.map(|mut r| {
                 if r.state != PacketState::AckWritten {
-                    r.state = state.clone();
+                    r.state = state;
                     r.updated = now();
                 }
                 r

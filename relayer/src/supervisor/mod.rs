@@ -25,6 +25,7 @@ use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, info_span, warn, Instrument};
 
+use crate::backoff::Backoff;
 use crate::chain::events::{run_event_source, EventSourceSettings};
 use crate::chain::{ChainEndpoint, ChainError};
 use crate::client::scope::ClientScope;
@@ -33,14 +34,11 @@ use crate::keys::KeySource;
 use crate::relay::scanner::{run_scanner, ScannerSettings};
 use crate::relay::Routes;
 use crate::store::Store;
-pub use pair::WorkBackoff;
 use pair::{PairShared, PairTask};
 pub use paths::discover_paths;
 use paths::ChainHandle;
 pub use tasks::{Supervisor, TaskStatus};
 
-/// Longest wait between attempts to reach a chain that is down.
-const MAX_RECONNECT_BACKOFF: Duration = Duration::from_secs(30);
 /// How long tasks get to finish after SIGINT/SIGTERM before they are aborted.
 pub(crate) const STOP_GRACE: Duration = Duration::from_secs(8);
 
@@ -312,7 +310,7 @@ async fn connect_until_up(
     keys: &KeySource,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Option<ChainEndpoint>> {
-    let mut wait = Duration::from_millis(500);
+    let mut backoff = Backoff::chain_connect();
     loop {
         match ChainEndpoint::connect_from(chain, Some(keys)).await {
             Ok(endpoint) => return Ok(Some(endpoint)),
@@ -322,13 +320,15 @@ async fn connect_until_up(
                     chain.id
                 )));
             }
-            Err(e) => warn!(chain = %chain.id, error = %e, retry_in = ?wait, "chain unreachable"),
+            Err(e) => {
+                let wait = backoff.next_wait();
+                warn!(chain = %chain.id, error = %e, retry_in = ?wait, "chain unreachable");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return Ok(None),
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
         }
-        tokio::select! {
-            _ = shutdown.cancelled() => return Ok(None),
-            _ = tokio::time::sleep(wait) => {}
-        }
-        wait = (wait * 2).min(MAX_RECONNECT_BACKOFF);
     }
 }
 

@@ -3,13 +3,13 @@
 //! while they fail.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::paths::{self, PathContext};
 use super::{SharedChain, Supervisor};
+use crate::backoff::Backoff;
 use crate::chain::ChainEndpoint;
 use crate::client::misbehaviour::{check_misbehaviour, MisbehaviourWatch};
 use crate::client::refresh::refresh_clients;
@@ -55,17 +55,23 @@ impl PairTask {
         let mut memory = CompletionMemory::default();
         let mut watch = MisbehaviourWatch::persisted(self.shared.store.clone());
         let daemon = &self.shared.config.daemon;
-        let mut backoff = WorkBackoff::new(daemon.scan_interval, daemon.max_backoff);
+        let mut backoff = Backoff::work_pass(daemon.scan_interval, daemon.max_backoff);
         loop {
             let pass = self.pass(&host, &source, &mut memory, &mut watch);
             let failed = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 failed = pass => failed,
             };
-            backoff.record(failed);
+            // The scan interval while passes succeed, doubling from twice that while they fail.
+            let wait = if failed {
+                backoff.next_wait()
+            } else {
+                backoff.reset();
+                daemon.scan_interval
+            };
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = tokio::time::sleep(backoff.wait()) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
         }
         Ok(())
@@ -190,39 +196,5 @@ impl PairTask {
             };
             paths::spawn_path(&shared.supervisor, ctx, path);
         }
-    }
-}
-
-/// The wait between passes of work that may fail: the scan interval while it succeeds,
-/// doubling (up to a cap) while it keeps failing.
-#[derive(Debug, Clone, Copy)]
-pub struct WorkBackoff {
-    base: Duration,
-    max: Duration,
-    current: Duration,
-}
-
-impl WorkBackoff {
-    /// Starts at `base`, never above `max`.
-    pub fn new(base: Duration, max: Duration) -> Self {
-        Self {
-            base,
-            max: max.max(base),
-            current: base,
-        }
-    }
-
-    /// The wait before the next pass.
-    pub fn wait(&self) -> Duration {
-        self.current
-    }
-
-    /// Records a pass: a failure doubles the wait, a success resets it.
-    pub fn record(&mut self, failed: bool) {
-        self.current = if failed {
-            self.current.saturating_mul(2).min(self.max)
-        } else {
-            self.base
-        };
     }
 }

@@ -14,12 +14,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
+use crate::backoff::Backoff;
+
 /// Restarts within [`CRASH_LOOP_WINDOW`] that make a task crash-looping.
 pub const CRASH_LOOP_RESTARTS: usize = 3;
 /// The window in which restarts are counted for crash-loop detection.
 pub const CRASH_LOOP_WINDOW: Duration = Duration::from_secs(300);
-/// The first wait before a restart.
-const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// A task that ran this long before it ended starts its backoff afresh.
 const HEALTHY_RUN: Duration = Duration::from_secs(60);
 
@@ -66,7 +66,7 @@ impl Supervisor {
             tracker: TaskTracker::new(),
             shutdown,
             tasks: Arc::default(),
-            max_backoff: max_backoff.max(FIRST_BACKOFF),
+            max_backoff,
         }
     }
 
@@ -111,7 +111,7 @@ impl Supervisor {
         F: FnMut() -> Fut + Send + 'static,
         Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
-        let mut backoff = FIRST_BACKOFF;
+        let mut backoff = Backoff::task_restart(self.max_backoff);
         loop {
             let started = Instant::now();
             let ended = run_once(make(), &self.shutdown).await;
@@ -120,7 +120,7 @@ impl Supervisor {
                 return;
             }
             if started.elapsed() >= HEALTHY_RUN {
-                backoff = FIRST_BACKOFF;
+                backoff.reset();
             }
             let why = match ended {
                 Ended::Panicked(msg) => format!("panicked: {msg}"),
@@ -128,16 +128,16 @@ impl Supervisor {
                 Ended::Returned => "returned before shutdown".to_string(),
             };
             let looping = self.record_restart(&name, &why);
-            error!(task = %name, reason = %why, restart_in = ?backoff, crash_looping = looping,
+            let wait = backoff.next_wait();
+            error!(task = %name, reason = %why, restart_in = ?wait, crash_looping = looping,
                 "task ended; restarting it");
             tokio::select! {
                 _ = self.shutdown.cancelled() => {
                     self.set_state(&name, "stopped");
                     return;
                 }
-                _ = tokio::time::sleep(backoff) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
-            backoff = (backoff * 2).min(self.max_backoff);
             self.set_state(&name, "running");
             info!(task = %name, "task restarted");
         }

@@ -19,7 +19,7 @@ use super::builder::{fee_for_gas, gas_limit_from_simulation, SignedTx, TxBuilder
 use super::error::{classify, classify_message, TxError, TxPhase};
 use crate::chain::error::{grpc_is_transient, ChainError};
 use crate::chain::grpc::{AccountState, GrpcClient};
-use crate::chain::retry::{with_retry, RetryPolicy};
+use crate::chain::retry::{hedged, with_retry, RetryPolicy};
 use crate::chain::rpc::RpcClient;
 use crate::config::ChainConfig;
 use crate::keys::Signer;
@@ -234,12 +234,18 @@ impl TxSubmitter {
         ))
     }
 
-    /// Broadcasts `signed`, sending the same bytes again when the connection fails, and
-    /// checks the CheckTx result. Ok means the node has the tx (it may be in a block already).
+    /// Broadcasts `signed`, sending the same bytes again when the connection fails (or
+    /// when a later call to the node answered first: [`hedged`]), and checks the CheckTx
+    /// result. Ok means the node has the tx (it may be in a block already).
     async fn broadcast(&self, signed: &SignedTx) -> Result<(), ChainError> {
         let mut attempt = 0;
         loop {
-            let result = self.broadcast_once(signed).await;
+            let (result, copies) = hedged(&self.chain_id, "rpc", "broadcast_tx_sync", || {
+                self.broadcast_once(signed)
+            })
+            .await;
+            // A second copy counts as a second attempt: the first may have reached the node.
+            attempt = attempt.max(u32::try_from(copies.saturating_sub(1)).unwrap_or(1));
             match after_broadcast(attempt, result) {
                 Broadcast::Accepted => return Ok(()),
                 Broadcast::Failed(e) => return Err(e),
