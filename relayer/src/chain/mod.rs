@@ -63,6 +63,9 @@ pub struct ChainEndpoint {
     rpc: RpcClient,
     grpc: GrpcClient,
     submitter: Option<Arc<TxSubmitter>>,
+    /// The latest block height the scanner has read (see [`ChainEndpoint::note_block`]):
+    /// waits for inclusion or for a height look again as soon as it moves.
+    blocks: Arc<tokio::sync::watch::Sender<u64>>,
     /// The relayer's own light client of this chain: proofs are verified against the app
     /// hashes of headers it verified, fetched and verified once per height.
     trust: Arc<tokio::sync::Mutex<HeaderTrust>>,
@@ -127,13 +130,14 @@ impl ChainEndpoint {
             .with_witnesses(connect_witnesses(config).await?);
         let grpc = GrpcClient::with_pool(pool, config.rpc_timeout)?;
         check_grpc_chain(&grpc, &chain).await?;
+        let blocks = Arc::new(tokio::sync::watch::channel(0).0);
         let submitter = signer.map(|(signer, address)| {
             Arc::new(TxSubmitter::new(
                 config.clone(),
                 signer,
                 address,
-                rpc.clone(),
-                grpc.clone(),
+                (rpc.clone(), grpc.clone()),
+                blocks.clone(),
             ))
         });
         Ok(Self {
@@ -141,12 +145,25 @@ impl ChainEndpoint {
             rpc,
             grpc,
             submitter,
+            blocks,
             trust: Arc::new(tokio::sync::Mutex::new(HeaderTrust::new(
                 config.id.as_str(),
                 config.trusting_period.unwrap_or(DEFAULT_TRUSTING_PERIOD),
                 config.clock_drift,
             ))),
         })
+    }
+
+    /// Notes that block `height` was read (the scanner calls this): whoever waits for a tx's
+    /// inclusion or for a height looks again at once instead of at its next poll.
+    pub fn note_block(&self, height: u64) {
+        self.blocks.send_if_modified(|latest| {
+            let higher = height > *latest;
+            if higher {
+                *latest = height;
+            }
+            higher
+        });
     }
 
     /// The chain id.
@@ -313,7 +330,7 @@ impl ChainEndpoint {
                     after: timeout,
                 });
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            next_block_or(&self.blocks, Duration::from_millis(100)).await;
         }
     }
 }
@@ -370,5 +387,15 @@ async fn check_grpc_chain(grpc: &GrpcClient, chain: &str) -> Result<(), ChainErr
     match first_error {
         Some(e) if !answered => Err(e),
         _ => Ok(()),
+    }
+}
+
+/// Waits until `blocks` moves (a new block was read) or `poll` passes, whichever is first.
+pub(crate) async fn next_block_or(blocks: &tokio::sync::watch::Sender<u64>, poll: Duration) {
+    let mut rx = blocks.subscribe();
+    rx.mark_unchanged();
+    tokio::select! {
+        _ = rx.changed() => {}
+        () = tokio::time::sleep(poll) => {}
     }
 }

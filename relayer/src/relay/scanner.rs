@@ -309,6 +309,7 @@ impl Scan<'_> {
                 let id = chain.id();
                 record_block(id, self.store, self.routes, height, &results)?;
                 self.store.set_last_height(id, height)?;
+                self.chain.note_block(height);
                 Ok(())
             });
             match outcome {

@@ -5,7 +5,9 @@
 //! Everything the relayer saw is recorded here before it acts on it; the relaying workers
 //! read their work from the ledgers.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use prost::Message;
@@ -202,6 +204,7 @@ impl Store {
             tree,
             name,
             path: self.path.clone(),
+            decoded: Default::default(),
         })
     }
 
@@ -260,6 +263,9 @@ pub struct Ledger {
     tree: sled::Tree,
     name: String,
     path: String,
+    /// Records decoded before, with the bytes they were decoded from (shared by clones of
+    /// this handle): a cycle decodes only what changed since the last one.
+    decoded: Arc<Mutex<HashMap<u64, (sled::IVec, PacketRecord)>>>,
 }
 
 impl Ledger {
@@ -356,19 +362,36 @@ impl Ledger {
         Ok(())
     }
 
-    /// Every record, by sequence.
+    /// Every record, by sequence. Records whose bytes did not change since the last call
+    /// (on this handle or a clone) are not decoded again.
     pub fn records(&self) -> Result<Vec<PacketRecord>, StoreError> {
         let mut out = Vec::new();
+        let mut decoded = self
+            .decoded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = HashSet::with_capacity(decoded.len());
         for item in self.tree.iter() {
             let (k, v) = item.map_err(self.err())?;
             let seq = <[u8; 8]>::try_from(k.as_ref())
                 .map(u64::from_be_bytes)
                 .unwrap_or(0);
+            seen.insert(seq);
+            if let Some((bytes, record)) = decoded.get(&seq) {
+                if *bytes == v {
+                    out.push(record.clone());
+                    continue;
+                }
+            }
             match PacketRecord::decode(&self.key(seq), &v) {
-                Ok(r) => out.push(r),
+                Ok(r) => {
+                    decoded.insert(seq, (v, r.clone()));
+                    out.push(r);
+                }
                 Err(e) => tracing::warn!(error = %e, "skipping a corrupt ledger record"),
             }
         }
+        decoded.retain(|seq, _| seen.contains(seq));
         Ok(out)
     }
 

@@ -54,3 +54,41 @@ fn the_ledger_and_heights_survive_a_reopen() {
     ledger.finish(2).unwrap();
     assert!(ledger.is_empty());
 }
+
+#[test]
+fn records_decoded_before_follow_every_change_made_through_any_handle() {
+    let store = Store::temporary().unwrap();
+    let reader = store.ledger("a-1", "transfer", "channel-0").unwrap();
+    let writer = store.ledger("a-1", "transfer", "channel-0").unwrap();
+    for seq in 1..=3 {
+        writer.record_sent(&packet(seq)).unwrap();
+    }
+    let states = |l: &Ledger| -> Vec<(u64, PacketState)> {
+        l.records()
+            .unwrap()
+            .iter()
+            .map(|r| (r.packet.sequence, r.state))
+            .collect()
+    };
+    use PacketState::*;
+    assert_eq!(states(&reader), [(1, Sent), (2, Sent), (3, Sent)]);
+    // Changed through another handle: the reader decodes the changed record again.
+    writer.mark(2, RecvSubmitted).unwrap();
+    writer.record_ack(&packet(3), b"ack").unwrap();
+    assert_eq!(
+        states(&reader),
+        [(1, Sent), (2, RecvSubmitted), (3, AckWritten)]
+    );
+    assert_eq!(
+        reader.records().unwrap()[2].ack.as_deref(),
+        Some(&b"ack"[..])
+    );
+    // Changed through the reader itself, and a finished record drops out.
+    reader.mark(1, Received).unwrap();
+    writer.finish(2).unwrap();
+    assert_eq!(states(&reader), [(1, Received), (3, AckWritten)]);
+    // A record finished and recorded again (same sequence, new bytes) is read afresh.
+    writer.finish(1).unwrap();
+    writer.record_sent(&packet(1)).unwrap();
+    assert_eq!(states(&reader), [(1, Sent), (3, AckWritten)]);
+}

@@ -24,7 +24,7 @@ use crate::chain::rpc::RpcClient;
 use crate::config::ChainConfig;
 use crate::keys::Signer;
 
-/// How often inclusion is polled.
+/// How often inclusion is polled when no new block is announced.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// How many times one send re-signs after a sequence mismatch or a superseded tx.
 const MAX_RESIGNS: usize = 8;
@@ -64,6 +64,8 @@ pub struct TxSubmitter {
     grpc: GrpcClient,
     config: ChainConfig,
     account: Mutex<Option<AccountState>>,
+    /// The latest block height read (see `ChainEndpoint::note_block`).
+    blocks: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for TxSubmitter {
@@ -76,13 +78,14 @@ impl std::fmt::Debug for TxSubmitter {
 }
 
 impl TxSubmitter {
-    /// A submitter for `signer` (whose address is `address`) on the chain of `config`.
+    /// A submitter for `signer` (whose address is `address`) on the chain of `config`;
+    /// inclusion is looked for at every block `blocks` announces, and every 250 ms.
     pub fn new(
         config: ChainConfig,
         signer: Signer,
         address: String,
-        rpc: RpcClient,
-        grpc: GrpcClient,
+        (rpc, grpc): (RpcClient, GrpcClient),
+        blocks: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
     ) -> Self {
         Self {
             chain_id: config.id.to_string(),
@@ -92,6 +95,7 @@ impl TxSubmitter {
             grpc,
             config,
             account: Mutex::new(None),
+            blocks,
         }
     }
 
@@ -337,7 +341,7 @@ impl TxSubmitter {
                     seconds: timeout.as_secs(),
                 }));
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
+            crate::chain::next_block_or(&self.blocks, POLL_INTERVAL).await;
         }
     }
 }
