@@ -407,7 +407,7 @@ async fn event_source_streams_blocks_and_txs() {
                     saw_tx = true;
                 }
             }
-            ChainEvent::Resubscribed { .. } => {}
+            ChainEvent::Resubscribed { .. } | ChainEvent::Down => {}
         }
     }
     assert!(

@@ -41,6 +41,9 @@ pub enum ChainEvent {
         /// The last block height delivered before the outage, if any.
         last_height: Option<u64>,
     },
+    /// The subscription failed: nothing is pushed until [`ChainEvent::Resubscribed`] (the
+    /// consumer polls meanwhile).
+    Down,
 }
 
 /// Settings of one websocket event source.
@@ -102,6 +105,8 @@ pub async fn run_event_source(
                 }
                 let wait = backoff.next_wait();
                 tracing::warn!(chain = %settings.chain_id, %reason, retry_in = ?wait, "event source down; resubscribing");
+                // Best effort: a full queue means the consumer is busy reading anyway.
+                let _ = sink.try_send(ChainEvent::Down);
                 tokio::select! {
                     () = shutdown.cancelled() => return,
                     () = tokio::time::sleep(wait) => {}

@@ -16,6 +16,7 @@ pub use super::record::record;
 use super::record::record_block;
 use super::Routes;
 use crate::backoff::Backoff;
+use crate::chain::events::ChainEvent;
 use crate::chain::{ChainEndpoint, ChainError};
 use crate::store::{Store, StoreError};
 
@@ -96,7 +97,7 @@ pub async fn run_scanner(
     routes: Routes,
     signals: (Arc<Notify>, Arc<Notify>),
     settings: ScannerSettings,
-    mut triggers: Option<tokio::sync::mpsc::Receiver<crate::chain::events::ChainEvent>>,
+    mut triggers: Option<tokio::sync::mpsc::Receiver<ChainEvent>>,
     shutdown: CancellationToken,
 ) {
     let (wake, clear_now) = signals;
@@ -112,6 +113,7 @@ pub async fn run_scanner(
         ahead_of: None,
     };
     let mut backoff = Backoff::scanner();
+    let mut source_up = true;
     loop {
         let outcome = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -120,7 +122,7 @@ pub async fn run_scanner(
         let pause = scan.after_pass(outcome, &mut backoff);
         let waited = match pause {
             Some(wait) => sleep_or_cancel(wait, &shutdown).await,
-            None => wait_for_block(&mut triggers, settings.poll, &shutdown).await,
+            None => wait_for_block(&mut triggers, &mut source_up, settings.poll, &shutdown).await,
         };
         if !waited {
             break;
@@ -167,20 +169,40 @@ async fn sleep_or_cancel(wait: Duration, shutdown: &CancellationToken) -> bool {
     }
 }
 
-/// Waits for the event source to announce a block, or `poll`; false on `shutdown`.
+/// How often the scanner polls while the push event source is down (between its
+/// [`ChainEvent::Down`] and [`ChainEvent::Resubscribed`]): a block should not wait for the
+/// source's reconnect backoff.
+const POLL_WHILE_SOURCE_DOWN: Duration = Duration::from_millis(100);
+
+/// Waits for the event source to announce a block, or `poll` (at most
+/// [`POLL_WHILE_SOURCE_DOWN`] while the source is down); false on `shutdown`.
+/// `source_up` follows the source's Down / Resubscribed announcements.
 async fn wait_for_block(
-    triggers: &mut Option<tokio::sync::mpsc::Receiver<crate::chain::events::ChainEvent>>,
+    triggers: &mut Option<tokio::sync::mpsc::Receiver<ChainEvent>>,
+    source_up: &mut bool,
     poll: Duration,
     shutdown: &CancellationToken,
 ) -> bool {
+    let poll = match (triggers.is_some(), *source_up) {
+        (true, false) => poll.min(POLL_WHILE_SOURCE_DOWN),
+        _ => poll,
+    };
+    let note = |event: &ChainEvent, up: &mut bool| match event {
+        ChainEvent::Down => *up = false,
+        ChainEvent::Resubscribed { .. } => *up = true,
+        ChainEvent::NewBlock { .. } | ChainEvent::Tx { .. } => {}
+    };
     let pushed = async {
         match triggers.as_mut() {
             Some(rx) => {
-                if rx.recv().await.is_none() {
-                    std::future::pending::<()>().await;
-                }
+                let Some(event) = rx.recv().await else {
+                    return std::future::pending::<()>().await;
+                };
+                note(&event, source_up);
                 // One read covers every announcement so far.
-                while rx.try_recv().is_ok() {}
+                while let Ok(event) = rx.try_recv() {
+                    note(&event, source_up);
+                }
             }
             None => std::future::pending().await,
         }
@@ -400,7 +422,7 @@ fn pruned(e: &ChainError) -> Option<Option<u64>> {
 
 #[cfg(test)]
 mod tests {
-    use super::start_height;
+    use super::*;
 
     #[test]
     fn resumes_after_the_stored_height_unless_the_gap_is_too_long() {
@@ -456,5 +478,36 @@ mod tests {
         );
         assert_eq!(super::pruned(&e("height 5 is not available")), Some(None));
         assert_eq!(super::pruned(&e("connection refused")), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn while_the_event_source_is_down_the_scanner_polls_faster() {
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let mut triggers = Some(rx);
+        let mut up = true;
+        let shutdown = CancellationToken::new();
+        let poll = Duration::from_millis(500);
+        // Up: a quiet source leaves the scanner to its `poll`.
+        let start = tokio::time::Instant::now();
+        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
+        assert_eq!(start.elapsed(), poll);
+        // Down: the announcement wakes it, and it then polls every 100 ms.
+        tx.send(ChainEvent::Down).await.unwrap();
+        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
+        assert!(!up);
+        let start = tokio::time::Instant::now();
+        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
+        assert_eq!(start.elapsed(), POLL_WHILE_SOURCE_DOWN);
+        // Resubscribed: back to `poll`.
+        tx.send(ChainEvent::Resubscribed {
+            last_height: Some(7),
+        })
+        .await
+        .unwrap();
+        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
+        assert!(up);
+        let start = tokio::time::Instant::now();
+        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
+        assert_eq!(start.elapsed(), poll);
     }
 }
