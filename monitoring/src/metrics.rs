@@ -48,7 +48,8 @@ pub struct Metrics {
     pub gas_used: IntCounterVec,
     /// Fees paid (chain, denom), in the denom's base unit.
     pub fees_paid: IntCounterVec,
-    /// The relayer's wallet balance (chain, denom).
+    /// The balance of the account paying the relayer's fees (chain, denom): its key's, or
+    /// the fee granter's when one is configured.
     pub wallet_balance: GaugeVec,
     /// Client updates submitted (chain = host, client).
     pub client_updates: IntCounterVec,
@@ -290,7 +291,7 @@ impl Metrics {
             wallet_balance: fgauge(
                 &r,
                 "wallet_balance",
-                "The relayer's balance, in the denom's base unit",
+                "Balance of the account paying the relayer's fees (its key or the fee granter), in the denom's base unit",
                 &["chain", "denom"],
             ),
             client_updates: counter(

@@ -78,6 +78,7 @@ fn the_health_metrics_have_alerts_and_panels() {
             "RelayerNodeOutOfRotation",
             "stateset_relayer_node_in_rotation",
         ),
+        ("RelayerFeeGrantNotPaying", "reason=\"fee_grant\""),
     ] {
         assert!(
             ALERTS.contains(&format!("alert: {alert}\n")),

@@ -42,6 +42,8 @@ fn isolated(name: &str, body: impl FnOnce(&Hsm)) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("1 passed"), "{name} did not run:\n{stdout}");
+    // What the child printed (figures such as signing latency), shown with --nocapture.
+    eprint!("{stderr}");
 }
 
 /// A SoftHSM2 token `T` (SO PIN 1234, user PIN 5678) in a temporary directory.
@@ -421,10 +423,6 @@ fn signing_latency_is_observed_per_store() {
             }
             let per_sig = started.elapsed() / 200;
             eprintln!("{}: {per_sig:?} per signature", signer.store());
-            assert!(
-                per_sig < std::time::Duration::from_millis(100),
-                "{per_sig:?}"
-            );
         }
         let text = stateset_monitoring::global().encode();
         for store in ["file", "pkcs11"] {

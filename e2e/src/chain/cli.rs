@@ -107,18 +107,26 @@ impl ChainCli {
     }
 
     /// Sends `amount` (e.g. `"5stake"`, `"7ufoo"`) from the keyring key `from_key` to
-    /// `to_address` with `--broadcast-mode sync`, paying [`CLI_FEES`], and returns the
-    /// tx hash once CheckTx accepted it (not once it is included: see
-    /// [`ChainCli::wait_for_tx`]). A CheckTx rejection is an [`Error::TxFailed`].
+    /// `to_address`; see [`ChainCli::tx`].
     pub fn bank_send(&self, from_key: &str, to_address: &str, amount: &str) -> Result<String> {
+        self.tx(from_key, &["bank", "send", from_key, to_address, amount])
+    }
+
+    /// Broadcasts `simd tx ARGS` signed by the keyring key `from_key` with
+    /// `--broadcast-mode sync`, paying [`CLI_FEES`], and returns the tx hash once CheckTx
+    /// accepted it (not once it is included: see [`ChainCli::wait_for_tx`]). A CheckTx
+    /// rejection is an [`Error::TxFailed`].
+    pub fn tx(&self, from_key: &str, args: &[&str]) -> Result<String> {
         let gas = CLI_GAS.to_string();
-        let output = self.cli([
-            "tx",
-            "bank",
-            "send",
+        let what = format!(
+            "`simd tx {}` output",
+            args.iter().take(2).copied().collect::<Vec<_>>().join(" ")
+        );
+        let mut full = vec!["tx"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&[
+            "--from",
             from_key,
-            to_address,
-            amount,
             "--keyring-backend",
             "test",
             "--chain-id",
@@ -132,14 +140,16 @@ impl ChainCli {
             "--yes",
             "-o",
             "json",
-        ])?;
-        let json = parse_json("`simd tx bank send` output", &output.stdout)?;
+        ]);
+        let output = self.cli(full)?;
+        let json = parse_json(&what, &output.stdout)?;
         let txhash = str_field(&json, "txhash");
         // The CLI prints every field of its TxResponse, `code` 0 included: no code is no
         // answer, not success.
-        let code = json.get("code").and_then(Value::as_u64).ok_or_else(|| {
-            Error::parse("`simd tx bank send` output", format!("no code in {json}"))
-        })?;
+        let code = json
+            .get("code")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| Error::parse(&what, format!("no code in {json}")))?;
         if code != 0 || txhash.is_empty() {
             return Err(Error::TxFailed {
                 chain_id: self.chain_id.clone(),

@@ -299,6 +299,11 @@ impl TestChain {
         self.cli.bank_send(from_key, to_address, amount)
     }
 
+    /// See [`ChainCli::tx`].
+    pub fn tx(&self, from_key: &str, args: &[&str]) -> Result<String> {
+        self.cli.tx(from_key, args)
+    }
+
     /// See [`ChainCli::balance`].
     pub fn balance(&self, address: &str, denom: &str) -> Result<u128> {
         self.cli.balance(address, denom)

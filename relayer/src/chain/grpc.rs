@@ -57,6 +57,8 @@ pub struct GrpcClient {
     pool: Arc<NodePool>,
     /// One channel per node, in the pool's order (never empty).
     channels: Arc<Vec<Channel>>,
+    /// Connect and call timeout of every channel.
+    timeout: Duration,
 }
 
 /// An account's number and next sequence, the two values a signature commits to.
@@ -93,6 +95,7 @@ impl GrpcClient {
             chain_id,
             pool,
             channels: Arc::new(channels),
+            timeout,
         })
     }
 
@@ -118,9 +121,18 @@ impl GrpcClient {
         self.transport_on(self.pool.current())
     }
 
-    /// The channel of node `node` (the primary's when out of range).
+    /// The channel of node `node` (the primary's when out of range). Inside a hedge copy
+    /// ([`crate::chain::retry::is_hedge_copy`]) it is a fresh connection to that node:
+    /// calls share the node's channel over one HTTP/2 connection, and a frame the link
+    /// delayed holds up every call behind it, so the copy must not queue behind the call it
+    /// stands in for.
     pub fn transport_on(&self, node: usize) -> NodeChannel {
         let channel = self.channels.get(node).or_else(|| self.channels.first());
+        let fresh = crate::chain::retry::is_hedge_copy()
+            .then(|| self.pool.nodes().get(node))
+            .flatten()
+            .and_then(|n| lazy_channel(&self.chain_id, &n.grpc, self.timeout).ok());
+        let channel = fresh.as_ref().or(channel);
         NodeChannel {
             // `channels` is never empty; a lazy channel to nowhere is the harmless fallback.
             channel: channel

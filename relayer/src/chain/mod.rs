@@ -5,7 +5,8 @@
 //! - [`tx`]: signed transactions with fees from simulated gas and sequence recovery;
 //! - [`proof`]: ICS-23 proofs, verified locally before use;
 //! - [`events`]: the websocket event source that reconnects by itself;
-//! - [`malformed`]: connections and channels read from a chain that cannot be used.
+//! - [`malformed`]: connections and channels read from a chain that cannot be used;
+//! - [`versions`]: the CometBFT dialect spoken to each node, and what software it runs.
 
 pub mod error;
 pub mod events;
@@ -21,6 +22,7 @@ pub mod retry;
 pub mod rpc;
 pub mod staking;
 pub mod tx;
+pub mod versions;
 
 use std::sync::Arc;
 use std::time::Duration;

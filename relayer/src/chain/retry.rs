@@ -11,6 +11,10 @@
 //! retry waiting out its backoff goes at once when a call started after its failure
 //! answers (the link works again). Only idempotent calls (queries, simulation) go through
 //! here; a broadcast has its own attempts.
+//!
+//! A copy runs with [`is_hedge_copy`] set, so a transport whose calls share one connection
+//! (gRPC multiplexes them over one HTTP/2 connection, where a delayed frame holds up every
+//! stream behind it) can send the copy over a connection of its own.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -87,6 +91,18 @@ const MIN_AGE_TO_HEDGE: Duration = Duration::from_millis(100);
 /// An overtaken attempt is hedged once it is this many times older than the latency of the
 /// call that overtook it (a slow kind of call is not hedged for being slow).
 const HEDGE_FACTOR: u32 = 4;
+
+tokio::task_local! {
+    /// Set while a hedge copy (or a call made inside one) runs.
+    static HEDGE_COPY: bool;
+}
+
+/// Whether the calling code runs inside a hedge copy: a transport that shares one
+/// connection between calls should send this one over a fresh connection, since the
+/// shared one is what held the first copy up.
+pub fn is_hedge_copy() -> bool {
+    HEDGE_COPY.try_with(|copy| *copy).unwrap_or(false)
+}
 
 /// The latest successful call to one chain endpoint: when it started and how long it took.
 type Answered = (Instant, Duration);
@@ -228,12 +244,12 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ChainError>>,
 {
-    let timed = |call: Fut| async move {
+    let timed = |call: tokio::task::futures::TaskLocalFuture<bool, Fut>| async move {
         let started = Instant::now();
         (started, call.await)
     };
     let mut copies = FuturesUnordered::new();
-    copies.push(timed(op()));
+    copies.push(timed(HEDGE_COPY.scope(is_hedge_copy(), op())));
     *sent = 1;
     let mut last_start = Instant::now();
     loop {
@@ -250,7 +266,7 @@ where
             () = link.overtaken(last_start), if hedge_ready => {
                 stateset_monitoring::global().rpc_hedges.with_label_values(labels).inc();
                 last_start = Instant::now();
-                copies.push(timed(op()));
+                copies.push(timed(HEDGE_COPY.scope(true, op())));
                 *sent += 1;
             }
         }
@@ -337,6 +353,29 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_the_second_copy_runs_as_a_hedge_copy() {
+        let seen = Mutex::new(Vec::new());
+        let chain = "hedge-7";
+        let (answer, ()) = tokio::join!(
+            with_retry(RetryPolicy::QUERY, chain, "rpc", "hang", || async {
+                let copy = is_hedge_copy();
+                seen.lock().unwrap().push(copy);
+                if !copy {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<_, ChainError>(copy)
+            }),
+            async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                quick(chain).await;
+            }
+        );
+        assert!(answer.unwrap(), "the hedge copy answered");
+        assert_eq!(*seen.lock().unwrap(), [false, true]);
+        assert!(!is_hedge_copy(), "outside any copy");
     }
 
     #[tokio::test(start_paused = true)]

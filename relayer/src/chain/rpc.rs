@@ -21,6 +21,7 @@ use tendermint_rpc::{Client, HttpClient, HttpClientUrl, Order, Paging, Url};
 use crate::chain::error::ChainError;
 use crate::chain::nodes::{judge, NodePool};
 use crate::chain::retry::{with_retry, RetryPolicy};
+use crate::chain::versions::dialect_for;
 
 /// Largest page size CometBFT accepts for `tx_search`.
 pub const MAX_PER_PAGE: u8 = 100;
@@ -126,10 +127,13 @@ impl RpcClient {
                         ),
                     });
                 }
-                Ok(status) => modes.push(Some(
-                    CompatMode::from_version(status.node_info.version)
-                        .unwrap_or(CompatMode::latest()),
-                )),
+                Ok(status) => {
+                    let dialect = dialect_for(&status.node_info.version.to_string());
+                    if let Some(why) = &dialect.fallback {
+                        tracing::warn!(chain = %chain_id, node = %node.rpc, "{why}");
+                    }
+                    modes.push(Some(dialect.mode));
+                }
                 Err(e) => {
                     pool.failed(i, &e.to_string());
                     first_error.get_or_insert(e);

@@ -190,10 +190,10 @@ impl QueryCommand {
                     let endpoint = ChainEndpoint::connect(&cc, None).await?;
                     let status = endpoint.rpc().status().await?;
                     let node = endpoint.grpc().node_info().await?;
-                    let app = node
-                        .application_version
-                        .map(|v| format!("{} {}", v.app_name, v.version))
-                        .unwrap_or_default();
+                    let versions = crate::chain::versions::ChainVersions::new(
+                        &status.node_info.version.to_string(),
+                        node.application_version.as_ref(),
+                    );
                     let unbonding = endpoint.grpc().unbonding_time().await?;
                     let height = status.sync_info.latest_block_height.value();
                     let time = status.sync_info.latest_block_time.to_rfc3339();
@@ -202,15 +202,23 @@ impl QueryCommand {
                             "{}",
                             serde_json::json!({
                                 "chain": cc.id.as_str(), "height": height, "time": time,
-                                "cometbft": status.node_info.version.to_string(), "app": app,
+                                "cometbft": versions.cometbft,
+                                "rpc_dialect": endpoint.rpc().compat().to_string(),
+                                "cosmos_sdk": versions.cosmos_sdk, "ibc_go": versions.ibc_go,
+                                "app": versions.app,
                                 "unbonding_seconds": unbonding.as_secs(),
                             })
                         );
                     } else {
+                        let unknown = || "unknown".to_string();
                         println!(
-                            "{}: height {height} at {time}, CometBFT {}, {app}, unbonding {}",
+                            "{}: height {height} at {time}, CometBFT {} (spoken as {}), Cosmos SDK {}, ibc-go {}, app {}, unbonding {}",
                             cc.id,
-                            status.node_info.version,
+                            versions.cometbft,
+                            endpoint.rpc().compat(),
+                            versions.cosmos_sdk.clone().unwrap_or_else(unknown),
+                            versions.ibc_go.clone().unwrap_or_else(unknown),
+                            versions.app.clone().unwrap_or_else(unknown),
                             humantime::format_duration(unbonding)
                         );
                     }

@@ -182,7 +182,7 @@ fn hermes_advice(norm: &str) -> Option<&'static str> {
         "chains[].key_store_type" | "chains[].key_store_folder" => "keys are files under [global] key_dir; delete the line, e.g. [global] key_dir = \".stateset-relayer/keys\"",
         "chains[].client_refresh_rate" => "clients are refreshed by [daemon] refresh_fraction, e.g. refresh_fraction = 0.333",
         "chains[].ccv_consumer_chain" | "chains[].sequential_batch_tx" | "chains[].compat_mode"
-        | "chains[].query_packets_chunk_size" | "chains[].dynamic_gas_price" | "chains[].fee_granter"
+        | "chains[].query_packets_chunk_size" | "chains[].dynamic_gas_price"
         | "chains[].proof_specs" | "chains[].max_grpc_decoding_size" | "chains[].trusted_node"
         | "chains[].ics20_max_memo_size" | "chains[].ics20_max_receiver_size" | "chains[].excluded_sequences" => {
             "a Hermes key this relayer does not read; delete it (ICS-20 limits and excluded sequences go in [chains.packet_policy], e.g. packet_policy = { max_memo_bytes = 32768, excluded_sequences = { \"channel-0\" = [5, \"10..20\"] } })"
@@ -257,6 +257,7 @@ fn chain_form(key: &str) -> Option<&'static str> {
         "trusting_period" => "a duration from 1s to 365days, e.g. trusting_period = \"14days\"",
         "trust_threshold" => "a fraction between 1/3 and 1, e.g. trust_threshold = \"1/3\" (or trust_threshold = { numerator = \"1\", denominator = \"3\" })",
         "memo_prefix" => "a string, e.g. memo_prefix = \"relayed by stateset\"",
+        "fee_granter" => "an account address, e.g. fee_granter = \"cosmos1...\"",
         "tx_confirmation_timeout" => "a duration from 1ms to 1h, e.g. tx_confirmation_timeout = \"30s\"",
         "packet_policy" => "a table like packet_policy = { max_memo_bytes = 32768, allow_channels = [\"channel-0\"] }",
         "packet_policy.max_memo_bytes" => "a number of bytes, e.g. max_memo_bytes = 32768",

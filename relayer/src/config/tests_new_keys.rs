@@ -263,3 +263,26 @@ fn the_devnet_config_shows_the_defaults() {
         assert!(text.contains(key), "config.toml documents {key}");
     }
 }
+
+#[test]
+fn fee_granter_is_an_address_of_the_chain() {
+    assert_eq!(load(CHAIN).chains[0].fee_granter, None);
+    let granter = "cosmos1334zx8uq9vggqdjaqdtyt4vgwdk2aah0anv9hm";
+    let ok = load(&format!("{CHAIN}fee_granter = \"{granter}\"\n"));
+    assert_eq!(ok.chains[0].fee_granter.as_deref(), Some(granter));
+    let (_, bytes) = bech32::decode(granter).unwrap();
+    let osmo =
+        bech32::encode::<bech32::Bech32>(bech32::Hrp::parse("osmo").unwrap(), &bytes).unwrap();
+    let m = refused(
+        &format!("{CHAIN}fee_granter = \"{osmo}\"\n"),
+        "chains[0].fee_granter",
+        "fee_granter = \"cosmos1...\"",
+    );
+    assert!(m.contains("another chain (prefix `osmo`"), "{m}");
+    let m = refused(
+        &format!("{CHAIN}fee_granter = \"the-granter\"\n"),
+        "chains[0].fee_granter",
+        "fee_granter = \"cosmos1...\"",
+    );
+    assert!(m.contains("not an account address"), "{m}");
+}

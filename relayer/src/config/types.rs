@@ -152,6 +152,11 @@ pub struct ChainConfig {
     pub store_prefix: String,
     /// Gas price.
     pub gas_price: GasPrice,
+    /// An account whose x/feegrant allowance to the relayer's key pays this chain's txs
+    /// (`fee_granter = "cosmos1..."`, the chain's `account_prefix`); by default the
+    /// relayer's own account pays.
+    #[serde(default)]
+    pub fee_granter: Option<String>,
     /// Simulated gas is multiplied by this (finite, 1.0 to 10.0).
     #[serde(default = "d_gas_multiplier")]
     pub gas_multiplier: f64,

@@ -10,6 +10,7 @@
 //! | `daemon.max_backoff` | 1 second to 1 hour |
 //! | `gas_multiplier` | finite, 1.0 to 10.0 |
 //! | `gas_price.price` | finite, not negative |
+//! | `fee_granter` | a bech32 account address with the chain's `account_prefix` |
 //! | `daemon.refresh_fraction` | finite, strictly between 0 and 1 |
 //! | `max_msg_num`, `max_tx_size`, `max_gas`, `default_gas` | positive (`max_gas >= default_gas`) |
 //! | `daemon.clear_interval` | 1 to 1,000,000 blocks |
@@ -185,6 +186,7 @@ fn chain(c: &ChainConfig) -> Check {
         return bad("store_prefix", format!("`{}` is not a store name; expected letters and digits, e.g. store_prefix = \"ibc\"", c.store_prefix));
     }
     gas(c)?;
+    fee_granter(c)?;
     nodes(c)?;
     positive("max_msg_num", c.max_msg_num as u64, 30)?;
     positive("max_tx_size", c.max_tx_size as u64, 180_000)?;
@@ -212,6 +214,19 @@ fn gas(c: &ChainConfig) -> Check {
         return bad("max_gas", format!("{} is below default_gas ({}); expected at least default_gas, e.g. max_gas = 4000000", c.max_gas, c.default_gas));
     }
     Ok(())
+}
+
+/// `fee_granter`: an account address of this chain.
+fn fee_granter(c: &ChainConfig) -> Check {
+    let Some(granter) = &c.fee_granter else {
+        return Ok(());
+    };
+    let prefix = c.account_prefix.as_str();
+    match bech32::decode(granter) {
+        Ok((hrp, data)) if hrp.as_str() == prefix && matches!(data.len(), 20 | 32) => Ok(()),
+        Ok((hrp, _)) if hrp.as_str() != prefix => bad("fee_granter", format!("`{granter}` is an address of another chain (prefix `{hrp}`, this chain's account_prefix is `{prefix}`); expected the granter's address on this chain, e.g. fee_granter = \"{prefix}1...\"")),
+        _ => bad("fee_granter", format!("`{granter}` is not an account address; expected the bech32 address of the account that granted the relayer's key an allowance, e.g. fee_granter = \"{prefix}1...\"")),
+    }
 }
 
 /// `max_node_lag` and `backup_nodes`: every node once.

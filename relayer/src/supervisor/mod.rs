@@ -281,7 +281,9 @@ async fn watch_wallets(
                 .get(c.id.as_str())
                 .and_then(|s| s.endpoint.borrow().clone());
             if let Some(e) = endpoint {
-                if let Some(address) = e.signer_address() {
+                // The account that pays the fees: the fee granter when there is one.
+                let payer = c.fee_granter.as_deref().or(e.signer_address());
+                if let Some(address) = payer {
                     if let Ok(amount) = e.grpc().balance(address, &c.gas_price.denom).await {
                         m.wallet_balance
                             .with_label_values(&[c.id.as_str(), &c.gas_price.denom])

@@ -50,6 +50,15 @@ pub enum TxError {
         /// The node's log.
         log: String,
     },
+    /// The fee granter's allowance does not pay this tx: exhausted, expired, missing, or
+    /// not for these messages. Nothing the relayer retries fixes it.
+    #[error("the fee grant does not pay in {phase}: {log} (top up or renew the allowance of fee_granter to the relayer's key, or remove fee_granter so the key pays)")]
+    FeeGrant {
+        /// Where.
+        phase: TxPhase,
+        /// The node's log.
+        log: String,
+    },
     /// Every packet message of the tx was already relayed by someone else.
     #[error("redundant packet messages in {phase}: {log}")]
     RedundantPacket {
@@ -101,6 +110,7 @@ impl TxError {
             TxError::SequenceMismatch { .. } => "sequence_mismatch",
             TxError::OutOfGas { .. } => "out_of_gas",
             TxError::InsufficientFee { .. } => "insufficient_fee",
+            TxError::FeeGrant { .. } => "fee_grant",
             TxError::RedundantPacket { .. } => "redundant_packet",
             TxError::MempoolFull { .. } => "mempool_full",
             TxError::Superseded { .. } => "superseded",
@@ -123,6 +133,8 @@ impl TxError {
 
 /// The SDK's codespace.
 const SDK: &str = "sdk";
+/// x/feegrant's codespace.
+const FEEGRANT: &str = "feegrant";
 
 /// Classifies a non-zero ABCI result. `None` for code 0 (success).
 pub fn classify(phase: TxPhase, codespace: &str, code: u32, log: &str) -> Option<TxError> {
@@ -139,6 +151,8 @@ pub fn classify(phase: TxPhase, codespace: &str, code: u32, log: &str) -> Option
         (SDK, 11) => TxError::OutOfGas { phase, log: log_s },
         (SDK, 13) => TxError::InsufficientFee { phase, log: log_s },
         (SDK, 20) => TxError::MempoolFull { log: log_s },
+        (FEEGRANT, _) => TxError::FeeGrant { phase, log: log_s },
+        (_, _) if is_fee_grant_failure(log) => TxError::FeeGrant { phase, log: log_s },
         (_, _) if log.contains("packet messages are redundant") => {
             TxError::RedundantPacket { phase, log: log_s }
         }
@@ -173,11 +187,25 @@ pub fn classify_message(phase: TxPhase, message: &str) -> Option<TxError> {
         Some(TxError::RedundantPacket { phase, log })
     } else if message.contains("out of gas") {
         Some(TxError::OutOfGas { phase, log })
+    } else if is_fee_grant_failure(message) {
+        Some(TxError::FeeGrant { phase, log })
     } else if message.contains("insufficient fee") {
         Some(TxError::InsufficientFee { phase, log })
     } else {
         None
     }
+}
+
+/// A failure of the fee granter's allowance as the SDK's ante handler words it ("X does
+/// not allow to pay fees for Y", "fee-grant not found") or a chain without x/feegrant.
+fn is_fee_grant_failure(log: &str) -> bool {
+    [
+        "does not allow to pay fees for",
+        "fee-grant not found",
+        "fee grants are not enabled",
+    ]
+    .iter()
+    .any(|m| log.contains(m))
 }
 
 /// Reads N from "account sequence mismatch, expected N, got M".
@@ -240,6 +268,22 @@ mod tests {
         let other = classify(TxPhase::DeliverTx, "bank", 5, "insufficient funds").unwrap();
         assert_eq!(other.reason(), "rejected");
         assert!(!other.is_transient());
+    }
+
+    #[test]
+    fn a_fee_grant_that_does_not_pay_is_its_own_permanent_failure() {
+        // What an SDK 0.50 node answers at CheckTx when the allowance is used up.
+        let log = "cosmos1granter does not allow to pay fees for cosmos1relayer: basic allowance: fee limit exceeded";
+        for e in [
+            classify(TxPhase::CheckTx, "feegrant", 2, log).unwrap(),
+            classify(TxPhase::CheckTx, "feegrant", 5, "fee-grant not found").unwrap(),
+            classify(TxPhase::CheckTx, "sdk", 18, "fee grants are not enabled").unwrap(),
+            classify_message(TxPhase::Simulate, log).unwrap(),
+        ] {
+            assert_eq!(e.reason(), "fee_grant", "{e}");
+            assert!(!e.is_transient());
+            assert!(e.to_string().contains("fee_granter"), "{e}");
+        }
     }
 
     #[test]

@@ -149,11 +149,7 @@ impl TxSubmitter {
             *cached = Some(account);
             let result = async {
                 let gas = self.estimate_gas(&builder, &body, account).await?;
-                let fee = fee_for_gas(
-                    gas,
-                    self.config.gas_price.price,
-                    &self.config.gas_price.denom,
-                );
+                let fee = self.fee(gas);
                 let signed = builder
                     .sign(body.clone(), fee, account)
                     .await
@@ -192,6 +188,18 @@ impl TxSubmitter {
         }
     }
 
+    /// The fee for `gas` at the configured price, paid by `fee_granter`'s allowance when
+    /// one is configured.
+    fn fee(&self, gas: u64) -> ibc_proto::cosmos::tx::v1beta1::Fee {
+        let mut fee = fee_for_gas(
+            gas,
+            self.config.gas_price.price,
+            &self.config.gas_price.denom,
+        );
+        fee.granter = self.config.fee_granter.clone().unwrap_or_default();
+        fee
+    }
+
     /// Gas limit for the tx: simulated gas × multiplier, capped by max_gas.
     async fn estimate_gas(
         &self,
@@ -199,11 +207,7 @@ impl TxSubmitter {
         body: &[u8],
         account: AccountState,
     ) -> Result<u64, ChainError> {
-        let probe_fee = fee_for_gas(
-            self.config.max_gas,
-            self.config.gas_price.price,
-            &self.config.gas_price.denom,
-        );
+        let probe_fee = self.fee(self.config.max_gas);
         let probe = builder.unsigned(body.to_vec(), probe_fee, account);
         let simulated = with_retry(
             RetryPolicy::QUERY,
