@@ -8,7 +8,7 @@
 # well under a second. A relative CARGO_TARGET_DIR is taken relative to the repository
 # root. Concurrent callers are serialised with flock(1) when it is available.
 #
-# Usage: e2e/scripts/build-simd.sh VERSION      (e.g. v8)
+# Usage: e2e/scripts/build-simd.sh VERSION      (v8, v10 or v11)
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ -z "$1" ]; then
@@ -41,7 +41,9 @@ if command -v flock >/dev/null; then
   flock 9
 fi
 
-# The simd package is the module's `tool` directive: ibc-go's simapp for that major.
+# The simd package is the module's `tool` directive: ibc-go's simapp for that major
+# (github.com/cosmos/ibc-go/v8/testing/simapp/simd for v8; from v10 on simapp is its own
+# module, github.com/cosmos/ibc-go/simapp/simd, which the module replaces with its ./simapp).
 tool_pkg=$(awk '$1 == "tool" && $2 ~ /simapp\/simd$/ { print $2; exit }' "$module/go.mod")
 if [ -z "$tool_pkg" ]; then
   tool_pkg="github.com/cosmos/ibc-go/$version/testing/simapp/simd"
@@ -53,7 +55,7 @@ if [ -x "$out" ] && [ "$have" = "$want" ]; then
   echo "simd $version is up to date (go.mod/go.sum sha256 ${want:0:12})" >&2
 else
   if ! command -v go >/dev/null; then
-    echo "Go is required (1.22 or newer) to build simd $version" >&2
+    echo "Go is required (go $(awk '$1 == "go" { print $2; exit }' "$module/go.mod") or newer) to build simd $version" >&2
     exit 1
   fi
   echo "building simd $version ($tool_pkg) with $(go version | awk '{ print $3 }')" >&2

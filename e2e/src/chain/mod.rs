@@ -371,13 +371,36 @@ fn prepare_home(spec: &ChainSpec) -> Result<(PathBuf, Option<tempfile::TempDir>)
     }
 }
 
+/// The environment variable that says which ibc-go majors [`start_chains`] runs: a comma
+/// list such as `v10` (every chain on v10) or `v8,v10` (the first chain on v8, the others
+/// on v10: the last entry repeats). Unset or empty: [`crate::simd::DEFAULT_VERSION`].
+pub const CHAIN_VERSIONS_VAR: &str = "E2E_CHAIN_VERSIONS";
+
+/// The ibc-go major of the `i`-th chain (0-based) of `versions`, a [`CHAIN_VERSIONS_VAR`]
+/// value.
+pub fn version_of_chain(versions: &str, i: usize) -> String {
+    let list: Vec<&str> = versions
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    list.get(i)
+        .or(list.last())
+        .map_or(crate::simd::DEFAULT_VERSION, |v| v)
+        .to_string()
+}
+
 /// Starts `n` chains concurrently with ids `stateset-e2e-1`, `partner-e2e-2`,
-/// `partner-e2e-3`, ... and default specs.
+/// `partner-e2e-3`, ... and default specs, on the ibc-go majors [`CHAIN_VERSIONS_VAR`]
+/// names (each chain's version is printed).
 pub fn start_chains(n: usize) -> Result<Vec<TestChain>> {
+    let versions = std::env::var(CHAIN_VERSIONS_VAR).unwrap_or_default();
     let specs = (1..=n)
         .map(|i| {
             let name = if i == 1 { "stateset" } else { "partner" };
-            ChainSpec::new(format!("{name}-e2e-{i}"))
+            let version = version_of_chain(&versions, i - 1);
+            println!("chain {name}-e2e-{i}: ibc-go {version}");
+            ChainSpec::new(format!("{name}-e2e-{i}")).with_simd_version(version)
         })
         .collect();
     start_many(specs)
@@ -403,4 +426,19 @@ pub fn start_many(specs: Vec<ChainSpec>) -> Result<Vec<TestChain>> {
             .collect()
     });
     results.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_of_chain;
+
+    #[test]
+    fn each_chain_takes_its_entry_and_the_last_one_repeats() {
+        assert_eq!(version_of_chain("", 0), "v8");
+        assert_eq!(version_of_chain("v10", 0), "v10");
+        assert_eq!(version_of_chain("v10", 2), "v10");
+        assert_eq!(version_of_chain("v8, v10", 0), "v8");
+        assert_eq!(version_of_chain("v8, v10", 1), "v10");
+        assert_eq!(version_of_chain("v8,v10,", 3), "v10");
+    }
 }

@@ -75,6 +75,33 @@ impl ChainVersions {
     }
 }
 
+impl ChainVersions {
+    /// The ibc-go major version (10 for `v10.7.0`), when reported.
+    pub fn ibc_go_major(&self) -> Option<u64> {
+        let v = self.ibc_go.as_deref()?.trim_start_matches('v');
+        v.split('.').next()?.parse().ok()
+    }
+
+    /// Why a channel cannot be opened with an ICS-29 fee version on this chain: ibc-go v10
+    /// removed the fee middleware. `None` when the chain has it or does not say.
+    pub fn lacks_fee_middleware(&self) -> Option<String> {
+        self.ibc_go_major().filter(|major| *major >= 10)?;
+        Some(format!(
+            "the chain runs ibc-go {}, which has no ICS-29 fee middleware (ibc-go removed it \
+             in v10): open the channel with the application's own version, e.g. --version ics20-1",
+            self.ibc_go.as_deref().unwrap_or_default()
+        ))
+    }
+}
+
+/// Whether a channel version asks for the ICS-29 fee middleware (a JSON object with
+/// `fee_version`, e.g. `{"fee_version":"ics29-1","app_version":"ics20-1"}`).
+pub fn is_fee_version(version: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(version)
+        .ok()
+        .is_some_and(|v| v.get("fee_version").is_some())
+}
+
 /// The version of the ibc-go module among the application's build dependencies (its
 /// module path is `github.com/cosmos/ibc-go` or `github.com/cosmos/ibc-go/vN`; not its
 /// submodules such as `.../modules/capability`).
@@ -153,6 +180,27 @@ mod tests {
         assert_eq!(v.cosmos_sdk.as_deref(), Some("v0.53.4"));
         assert_eq!(v.ibc_go.as_deref(), Some("v10.7.0"));
         assert_eq!(v.app.as_deref(), Some("simd v10.7.0"));
+    }
+
+    #[test]
+    fn a_fee_version_is_refused_from_ibc_go_v10_on() {
+        let fee = r#"{"fee_version":"ics29-1","app_version":"ics20-1"}"#;
+        assert!(is_fee_version(fee));
+        assert!(!is_fee_version("ics20-1"));
+        assert!(!is_fee_version(r#"{"version":"ics27-1"}"#));
+        let on = |ibc_go: &str| ChainVersions {
+            ibc_go: Some(ibc_go.into()),
+            ..ChainVersions::default()
+        };
+        assert_eq!(on("v8.8.0").ibc_go_major(), Some(8));
+        assert_eq!(on("v8.8.0").lacks_fee_middleware(), None);
+        let why = on("v10.7.0").lacks_fee_middleware().unwrap();
+        assert!(
+            why.contains("ibc-go v10.7.0") && why.contains("--version ics20-1"),
+            "{why}"
+        );
+        assert!(on("v11.2.0").lacks_fee_middleware().is_some());
+        assert_eq!(ChainVersions::default().lacks_fee_middleware(), None);
     }
 
     #[test]

@@ -196,6 +196,7 @@ impl CreateCommand {
                     connect(config, &args.b_chain, true).await?,
                 );
                 let pair = Pair { a: &a, b: &b };
+                refuse_fee_version_without_middleware(pair, &args.version).await?;
                 let progress = printer(args.json);
                 let (a_conn, b_conn) = match &args.a_connection {
                     Some(id) => {
@@ -246,6 +247,7 @@ impl CreateCommand {
                     a.rpc().latest_height().await?,
                     b.rpc().latest_height().await?,
                 );
+                refuse_fee_version_without_middleware(Pair { a: &a, b: &b }, &args.version).await?;
                 let started = Instant::now();
                 let progress = printer(args.json);
                 let ids = create_path(Pair { a: &a, b: &b }, &request(&args), &progress).await?;
@@ -273,6 +275,32 @@ impl CreateCommand {
             }
         }
     }
+}
+
+/// Refuses a channel with an ICS-29 fee version toward a chain that has no fee middleware
+/// (ibc-go v10 and later), before anything is submitted.
+async fn refuse_fee_version_without_middleware(
+    pair: Pair<'_>,
+    version: &str,
+) -> anyhow::Result<()> {
+    if !crate::chain::versions::is_fee_version(version) {
+        return Ok(());
+    }
+    for chain in [pair.a, pair.b] {
+        let status = chain.rpc().status().await?;
+        let info = chain.grpc().node_info().await?;
+        let versions = crate::chain::versions::ChainVersions::new(
+            &status.node_info.version.to_string(),
+            info.application_version.as_ref(),
+        );
+        if let Some(why) = versions.lacks_fee_middleware() {
+            anyhow::bail!(
+                "{}: the channel version {version} asks for ICS-29 fees, but {why}",
+                chain.id()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn request(args: &ChannelArgs) -> PathRequest {
