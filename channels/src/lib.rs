@@ -32,6 +32,7 @@ pub mod packet;
 pub mod paths;
 pub mod relay_plan;
 mod state;
+pub mod v2;
 
 pub use channel::{next_channel_step, ChannelEndView, ChannelSpec, ChannelStep};
 pub use connection::{next_connection_step, ConnectionEndView, ConnectionSpec, ConnectionStep};

@@ -17,6 +17,7 @@ use tokio::time::Instant;
 
 use super::builder::{fee_for_gas, gas_limit_from_simulation, SignedTx, TxBuilder};
 use super::error::{classify, classify_message, TxError, TxPhase};
+use super::fee_adjust::FeeAdjust;
 use crate::chain::error::{grpc_is_transient, ChainError};
 use crate::chain::grpc::{AccountState, GrpcClient};
 use crate::chain::retry::{hedged, with_retry, RetryPolicy};
@@ -113,19 +114,39 @@ impl TxSubmitter {
 
     /// Signs `msgs` into one tx, broadcasts it and waits until it is in a block.
     /// Fails with [`ChainError::Tx`] when the chain rejects it.
+    /// A tx refused for its gas (out of gas) or fee (below the node's minimum) is sent once
+    /// more with what the chain asked for ([`FeeAdjust`]), then reported.
     pub async fn send(&self, msgs: Vec<Any>, memo: &str) -> Result<TxResult, ChainError> {
         let memo = format!("{}{}", self.config.memo_prefix, memo);
         let mut resigns = 0;
+        let mut adjust: Option<FeeAdjust> = None;
         loop {
-            let signed = self.sign_and_broadcast(&msgs, &memo).await?;
-            match self.wait_included(&signed).await {
+            let result = match self.sign_and_broadcast(&msgs, &memo, adjust).await {
+                Ok(signed) => self.wait_included(&signed).await,
+                Err(e) => Err(e),
+            };
+            match result {
                 Err(ChainError::Tx {
-                    source: TxError::Superseded { .. },
+                    source: TxError::Superseded { hash, .. },
                     ..
                 }) if resigns < MAX_RESIGNS => {
                     resigns += 1;
-                    tracing::warn!(chain = %self.chain_id, hash = %signed.hash, "tx superseded by another tx with the same key; signing again");
+                    tracing::warn!(chain = %self.chain_id, %hash, "tx superseded by another tx with the same key; signing again");
                     *self.account.lock().await = None;
+                }
+                Err(ChainError::Tx { source, chain }) if adjust.is_none() => {
+                    let asked = FeeAdjust::asked_by(
+                        &source,
+                        self.config.gas_multiplier,
+                        self.config.max_gas,
+                        &self.config.gas_price.denom,
+                    );
+                    let Some(asked) = asked else {
+                        return Err(ChainError::Tx { source, chain });
+                    };
+                    tracing::warn!(chain = %self.chain_id, reason = source.reason(), min_gas = asked.min_gas,
+                        min_fee = asked.min_fee, "the chain asked for more gas or fee; sending once more with it");
+                    adjust = Some(asked);
                 }
                 other => return other,
             }
@@ -133,7 +154,13 @@ impl TxSubmitter {
     }
 
     /// Simulates, signs and broadcasts; returns the tx once CheckTx accepted it.
-    async fn sign_and_broadcast(&self, msgs: &[Any], memo: &str) -> Result<SignedTx, ChainError> {
+    async fn sign_and_broadcast(
+        &self,
+        msgs: &[Any],
+        memo: &str,
+        adjust: Option<FeeAdjust>,
+    ) -> Result<SignedTx, ChainError> {
+        let adjust = adjust.unwrap_or_default();
         let mut cached = self.account.lock().await;
         let builder = TxBuilder {
             chain_id: &self.chain_id,
@@ -148,8 +175,11 @@ impl TxSubmitter {
             };
             *cached = Some(account);
             let result = async {
-                let gas = self.estimate_gas(&builder, &body, account).await?;
-                let fee = self.fee(gas);
+                let gas = self
+                    .estimate_gas(&builder, &body, account)
+                    .await?
+                    .max(adjust.min_gas);
+                let fee = self.fee(gas, adjust.min_fee);
                 let signed = builder
                     .sign(body.clone(), fee, account)
                     .await
@@ -190,12 +220,18 @@ impl TxSubmitter {
 
     /// The fee for `gas` at the configured price, paid by `fee_granter`'s allowance when
     /// one is configured.
-    fn fee(&self, gas: u64) -> ibc_proto::cosmos::tx::v1beta1::Fee {
+    /// The amount is at least `min_fee` (what the chain last asked for).
+    fn fee(&self, gas: u64, min_fee: u128) -> ibc_proto::cosmos::tx::v1beta1::Fee {
         let mut fee = fee_for_gas(
             gas,
             self.config.gas_price.price,
             &self.config.gas_price.denom,
         );
+        for coin in &mut fee.amount {
+            if coin.amount.parse::<u128>().is_ok_and(|a| a < min_fee) {
+                coin.amount = min_fee.to_string();
+            }
+        }
         fee.granter = self.config.fee_granter.clone().unwrap_or_default();
         fee
     }
@@ -207,7 +243,7 @@ impl TxSubmitter {
         body: &[u8],
         account: AccountState,
     ) -> Result<u64, ChainError> {
-        let probe_fee = self.fee(self.config.max_gas);
+        let probe_fee = self.fee(self.config.max_gas, 0);
         let probe = builder.unsigned(body.to_vec(), probe_fee, account);
         let simulated = with_retry(
             RetryPolicy::QUERY,
