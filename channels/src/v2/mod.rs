@@ -10,6 +10,7 @@
 //!   `query.proto`): [`client::MsgRegisterCounterparty`], [`client::CounterpartyInfo`], …;
 //! * [`keys`]: the store keys of packet commitments, receipts and acknowledgements
 //!   (ibc-go `modules/core/24-host/v2`);
+//! * [`path`]: what `create path --ibc-version 2` still has to do (a pure plan);
 //! * [`commitment`]: the packet and acknowledgement commitment hashes
 //!   (ibc-go `modules/core/04-channel/v2/types/commitment.go`).
 //!
@@ -50,6 +51,7 @@ pub mod channel;
 pub mod client;
 pub mod commitment;
 pub mod keys;
+pub mod path;
 
 #[cfg(test)]
 mod golden_tests;

@@ -1,7 +1,7 @@
 //! The chain endpoint: everything the relayer says to and hears from one Cosmos chain.
 //!
 //! - [`rpc`]: CometBFT RPC (status, blocks, commits, validators, ABCI queries, txs);
-//! - [`grpc`] and [`ibc_query`]: Cosmos SDK and IBC gRPC queries;
+//! - [`grpc`] and [`ibc_query`]: Cosmos SDK and IBC gRPC queries; [`ibc_v2_query`]: IBC v2's;
 //! - [`tx`]: signed transactions with fees from simulated gas and sequence recovery;
 //! - [`proof`]: ICS-23 proofs, verified locally before use;
 //! - [`events`]: the websocket event source that reconnects by itself;
@@ -13,6 +13,7 @@ pub mod events;
 pub mod fee_query;
 pub mod grpc;
 pub mod ibc_query;
+pub mod ibc_v2_query;
 pub mod malformed;
 pub mod node_channel;
 pub mod nodes;

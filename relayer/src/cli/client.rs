@@ -129,13 +129,33 @@ pub async fn query_clients(
             all
         }
     };
+    let counterparties = v2_counterparties(&host, &clients).await;
     if json {
-        print_json(&serde_json::to_value(&clients)?);
+        let mut rows = Vec::new();
+        for (c, cp) in clients.iter().zip(&counterparties) {
+            let mut row = serde_json::to_value(c)?;
+            if let Some(obj) = row.as_object_mut() {
+                let cp = cp.as_ref().map(|info| {
+                    let prefix: Vec<String> = info
+                        .merkle_prefix
+                        .iter()
+                        .map(|p| String::from_utf8_lossy(p).into_owned())
+                        .collect();
+                    serde_json::json!({ "client_id": info.client_id, "merkle_prefix": prefix })
+                });
+                obj.insert("v2_counterparty".into(), cp.into());
+            }
+            rows.push(row);
+        }
+        print_json(&serde_json::Value::Array(rows));
         return Ok(());
     }
-    for c in clients {
+    for (c, cp) in clients.iter().zip(&counterparties) {
+        let registered = cp.as_ref().map_or_else(String::new, |info| {
+            format!(", IBC v2 counterparty {}", info.client_id)
+        });
         println!(
-            "{} on {}: tracks {} at height {}, {} ({} left of {}), trust {}",
+            "{} on {}: tracks {} at height {}, {} ({} left of {}), trust {}{registered}",
             c.client_id,
             host.id(),
             c.tracked_chain_id,
@@ -147,4 +167,24 @@ pub async fn query_clients(
         );
     }
     Ok(())
+}
+
+/// The IBC v2 counterparty each client is registered with (`None` where none is, and for
+/// every client of a chain without IBC v2, which is asked only once).
+async fn v2_counterparties(
+    host: &crate::chain::ChainEndpoint,
+    clients: &[ClientSummary],
+) -> Vec<Option<stateset_channels::v2::client::CounterpartyInfo>> {
+    let mut found = Vec::with_capacity(clients.len());
+    for c in clients {
+        match host.grpc().counterparty_info(&c.client_id).await {
+            Ok(info) => found.push(info),
+            Err(e) => {
+                tracing::debug!(client = %c.client_id, error = %e, "no IBC v2 counterparty");
+                found.resize(clients.len(), None);
+                break;
+            }
+        }
+    }
+    found
 }

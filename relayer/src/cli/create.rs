@@ -100,6 +100,10 @@ pub struct ChannelArgs {
     /// Trusting period of new clients.
     #[arg(long, value_parser = humantime::parse_duration)]
     trusting_period: Option<Duration>,
+    /// `create path`: 1 for classic IBC (clients, connection, channel), 2 for IBC v2
+    /// (clients registered with each other; ibc-go v10 or later on both chains).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    ibc_version: u8,
     /// JSON output.
     #[arg(long)]
     json: bool,
@@ -191,6 +195,10 @@ impl CreateCommand {
                 Ok(())
             }
             CreateCommand::Channel(args) => {
+                anyhow::ensure!(
+                    args.ibc_version == 1,
+                    "IBC v2 has no channels; use `create path --ibc-version 2`"
+                );
                 let (a, b) = (
                     connect(config, &args.a_chain, true).await?,
                     connect(config, &args.b_chain, true).await?,
@@ -247,6 +255,9 @@ impl CreateCommand {
                     a.rpc().latest_height().await?,
                     b.rpc().latest_height().await?,
                 );
+                if args.ibc_version == 2 {
+                    return create_v2_path(Pair { a: &a, b: &b }, &args).await;
+                }
                 refuse_fee_version_without_middleware(Pair { a: &a, b: &b }, &args.version).await?;
                 let started = Instant::now();
                 let progress = printer(args.json);
@@ -275,6 +286,40 @@ impl CreateCommand {
             }
         }
     }
+}
+
+/// `create path --ibc-version 2`: the clients of an IBC v2 path, created and registered
+/// as needed; prints them with the time and blocks it took.
+async fn create_v2_path(pair: Pair<'_>, args: &ChannelArgs) -> anyhow::Result<()> {
+    let (a, b) = (pair.a, pair.b);
+    let start = (
+        a.rpc().latest_height().await?,
+        b.rpc().latest_height().await?,
+    );
+    let started = Instant::now();
+    let progress = printer(args.json);
+    let ids =
+        crate::handshake::path_v2::ensure_v2_path(pair, args.trusting_period, &progress).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let end = (
+        a.rpc().latest_height().await?,
+        b.rpc().latest_height().await?,
+    );
+    let blocks = (end.0.value() - start.0.value()).max(end.1.value() - start.1.value());
+    if args.json {
+        let mut v = serde_json::to_value(&ids)?;
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("seconds".into(), seconds.into());
+            obj.insert("blocks".into(), blocks.into());
+        }
+        print_json(&v);
+    } else {
+        println!(
+            "v2 path: {} {} <-> {} {} registered in {seconds:.1}s ({blocks} blocks; {} client(s) created, {} registration(s) sent)",
+            a.id(), ids.a_client, b.id(), ids.b_client, ids.created, ids.registered
+        );
+    }
+    Ok(())
 }
 
 /// Refuses a channel with an ICS-29 fee version toward a chain that has no fee middleware

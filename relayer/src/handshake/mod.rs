@@ -11,6 +11,7 @@ pub mod channel;
 pub mod complete;
 pub mod connection;
 pub mod path;
+pub mod path_v2;
 pub mod proofs;
 
 use stateset_channels::HandshakeError;

@@ -164,7 +164,7 @@ fn show<T: std::fmt::Display>(id: &Option<T>) -> String {
 /// The Active clients of `tracked` on `host` that the relayer serves (it created them, or
 /// the config lists them), oldest first. Clients others created are never reused: their
 /// trusting period, clock drift and delay are theirs.
-async fn own_active_clients(
+pub(super) async fn own_active_clients(
     host: &ChainEndpoint,
     tracked: &str,
 ) -> Result<Vec<client::ClientSummary>, DriveError> {
@@ -182,7 +182,7 @@ async fn own_active_clients(
 
 /// Whether `client` has the parameters a client of `source` made now would have: the trust
 /// threshold of the config and the trusting period asked for (or configured).
-fn matches_config(
+pub(super) fn matches_config(
     client: &client::ClientSummary,
     source: &ChainEndpoint,
     trusting_period: Option<Duration>,
