@@ -194,6 +194,13 @@ impl QueryCommand {
                         &status.node_info.version.to_string(),
                         node.application_version.as_ref(),
                     );
+                    // A chain with IBC v2 answers a client's counterparty query (found or
+                    // not); one without does not know the service.
+                    let ibc_v2 = match endpoint.grpc().counterparty_info("07-tendermint-0").await {
+                        Ok(_) => Some(true),
+                        Err(crate::chain::ChainError::NotFound { .. }) => Some(false),
+                        Err(_) => None,
+                    };
                     let unbonding = endpoint.grpc().unbonding_time().await?;
                     let height = status.sync_info.latest_block_height.value();
                     let time = status.sync_info.latest_block_time.to_rfc3339();
@@ -205,19 +212,20 @@ impl QueryCommand {
                                 "cometbft": versions.cometbft,
                                 "rpc_dialect": endpoint.rpc().compat().to_string(),
                                 "cosmos_sdk": versions.cosmos_sdk, "ibc_go": versions.ibc_go,
-                                "app": versions.app,
+                                "app": versions.app, "ibc_v2": ibc_v2,
                                 "unbonding_seconds": unbonding.as_secs(),
                             })
                         );
                     } else {
                         let unknown = || "unknown".to_string();
                         println!(
-                            "{}: height {height} at {time}, CometBFT {} (spoken as {}), Cosmos SDK {}, ibc-go {}, app {}, unbonding {}",
+                            "{}: height {height} at {time}, CometBFT {} (spoken as {}), Cosmos SDK {}, ibc-go {}, IBC v2 {}, app {}, unbonding {}",
                             cc.id,
                             versions.cometbft,
                             endpoint.rpc().compat(),
                             versions.cosmos_sdk.clone().unwrap_or_else(unknown),
                             versions.ibc_go.clone().unwrap_or_else(unknown),
+                            ibc_v2.map_or("unknown", |v| if v { "yes" } else { "no" }),
                             versions.app.clone().unwrap_or_else(unknown),
                             humantime::format_duration(unbonding)
                         );
