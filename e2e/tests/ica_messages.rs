@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use stateset_e2e::accounts::{USER1, USER2};
-use stateset_e2e::chain::start_chains;
+use stateset_e2e::chain::{start_chains, TestChain};
 use stateset_e2e::ibc::{
     channels, channels_in_state, metric, msg_send_file, tx_events, wait_metric, wait_until,
 };
@@ -144,7 +144,10 @@ fn an_unordered_ica_executes_a_send_and_reports_a_failing_one() {
     );
 
     // The live bytes: packet data from A's send_packet events, acks from B's
-    // write_acknowledgement events; both decode and re-encode byte for byte.
+    // write_acknowledgement events; both decode, and re-encode byte for byte where the
+    // chain writes ibc-go v8's JSON (sorted keys). ibc-go v10 writes the packet data's
+    // fields in proto order (type, data, memo): the same packet, other bytes.
+    let v8 = |chain: &TestChain| chain.spec().simd_version == "v8";
     let sent = tx_events(
         a,
         "send_packet.packet_src_channel='channel-0'",
@@ -154,7 +157,11 @@ fn an_unordered_ica_executes_a_send_and_reports_a_failing_one() {
     for event in &sent {
         let bytes = hex::decode(&event["packet_data_hex"]).unwrap();
         let data = InterchainAccountPacketData::decode(&bytes).unwrap();
-        assert_eq!(data.encode(), bytes, "packet data re-encodes byte for byte");
+        let again = InterchainAccountPacketData::decode(&data.encode()).unwrap();
+        assert_eq!(again, data, "packet data survives a round trip");
+        if v8(a) {
+            assert_eq!(data.encode(), bytes, "packet data re-encodes byte for byte");
+        }
         assert_eq!(data.message_types().unwrap(), [MSG_SEND]);
         eprintln!("live ICA packet data: {}", String::from_utf8_lossy(&bytes));
     }
@@ -169,7 +176,9 @@ fn an_unordered_ica_executes_a_send_and_reports_a_failing_one() {
         .map(|event| {
             let bytes = hex::decode(&event["packet_ack_hex"]).unwrap();
             let ack = IcaAck::decode(&bytes).unwrap();
-            assert_eq!(ack.encode(), bytes, "ack re-encodes byte for byte");
+            if v8(b) {
+                assert_eq!(ack.encode(), bytes, "ack re-encodes byte for byte");
+            }
             eprintln!("live ICA ack: {}", String::from_utf8_lossy(&bytes));
             ack
         })

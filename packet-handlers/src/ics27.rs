@@ -79,7 +79,8 @@ impl InterchainAccountPacketData {
         })
     }
 
-    /// The bytes ibc-go writes.
+    /// The bytes ibc-go v8 writes (keys sorted). ibc-go v10 writes the fields in proto
+    /// order (`type`, `data`, `memo`); [`InterchainAccountPacketData::decode`] reads both.
     pub fn encode(&self) -> Vec<u8> {
         crate::json::to_vec(&PacketDataJson {
             data: base64::engine::general_purpose::STANDARD.encode(&self.data),
