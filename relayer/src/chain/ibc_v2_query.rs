@@ -16,7 +16,11 @@ const COUNTERPARTY_INFO: &str = "/ibc.core.client.v2.Query/CounterpartyInfo";
 
 impl GrpcClient {
     /// One unary call of `path` with prost messages, on the node in rotation.
-    async fn unary<Req, Resp>(&self, path: &'static str, req: Req) -> Result<Resp, tonic::Status>
+    pub(crate) async fn unary<Req, Resp>(
+        &self,
+        path: &'static str,
+        req: Req,
+    ) -> Result<Resp, tonic::Status>
     where
         Req: prost::Message + Send + Sync + 'static,
         Resp: prost::Message + Default + Send + Sync + 'static,

@@ -22,6 +22,7 @@ pub mod proof;
 pub mod retry;
 pub mod rpc;
 pub mod staking;
+pub mod transfer_query;
 pub mod tx;
 pub mod versions;
 

@@ -239,22 +239,14 @@ impl QueryCommand {
 
 /// `query denom-trace`: asks the chain, then checks that the trace hashes to the denom.
 async fn denom_trace(config: &Config, chain: &str, denom: &str, json: bool) -> anyhow::Result<()> {
-    use ibc_proto::ibc::applications::transfer::v1::{
-        query_client::QueryClient, QueryDenomTraceRequest,
-    };
     let endpoint = connect(config, chain, false).await?;
     let hash = denom.strip_prefix("ibc/").unwrap_or(denom).to_string();
-    let trace = crate::chain::grpc::grpc_client!(QueryClient, endpoint.grpc())
-        .denom_trace(QueryDenomTraceRequest { hash: hash.clone() })
+    let ours = endpoint
+        .grpc()
+        .denom_trace(&hash)
         .await
-        .map_err(|s| anyhow::anyhow!("{chain}: no denom trace for {denom}: {}", s.message()))?
-        .into_inner()
-        .denom_trace
+        .map_err(|e| anyhow::anyhow!("{chain}: no denom trace for {denom}: {e}"))?
         .ok_or_else(|| anyhow::anyhow!("{chain}: no denom trace for {denom}"))?;
-    let ours = stateset_packet_handlers::ics20::DenomTrace {
-        path: trace.path.clone(),
-        base_denom: trace.base_denom.clone(),
-    };
     let ibc_denom = ours.ibc_denom();
     anyhow::ensure!(
         ibc_denom.eq_ignore_ascii_case(&format!("ibc/{hash}")),
@@ -264,13 +256,13 @@ async fn denom_trace(config: &Config, chain: &str, denom: &str, json: bool) -> a
     let hops = ours.path.split('/').count() / 2;
     if json {
         print_json(&serde_json::json!({
-            "denom": ibc_denom, "path": trace.path, "base_denom": trace.base_denom, "hops": hops,
+            "denom": ibc_denom, "path": ours.path, "base_denom": ours.base_denom, "hops": hops,
         }));
     } else {
         println!(
             "{ibc_denom}: {} ({hops} hop(s), base {})",
             ours.full_path(),
-            trace.base_denom
+            ours.base_denom
         );
     }
     Ok(())
