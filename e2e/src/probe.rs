@@ -314,6 +314,36 @@ pub fn holds_for(
     }
 }
 
+/// Waits until `src` has no transfer packet commitment left on `channel` and `dst` has
+/// received sequences 1..=`last` (the transfers were received and acknowledged); panics
+/// with what is still missing after `within`.
+pub fn wait_transfers_relayed(
+    src: &TestChain,
+    dst: &TestChain,
+    channel: &str,
+    last: u64,
+    within: Duration,
+) {
+    let what = format!(
+        "{} → {}: 1..={last} received and acknowledged on {channel}",
+        src.chain_id(),
+        dst.chain_id()
+    );
+    let all: Vec<u64> = (1..=last).collect();
+    wait_for(&what, within, || {
+        let pending = commitment_sequences(src, "transfer", channel);
+        let unreceived = unreceived_packets(dst, "transfer", channel, &all);
+        match (pending.is_empty(), unreceived.is_empty()) {
+            (true, true) => Ok(()),
+            _ => Err(format!(
+                "{} still committed, {} unreceived",
+                pending.len(),
+                unreceived.len()
+            )),
+        }
+    });
+}
+
 /// The log lines containing `needle` that also name `sequence` (a token starting with
 /// `seq`, e.g. `sequence=7`, `"sequence":7`, `sequences=[7]`, followed by the number).
 pub fn lines_naming_sequence<'a>(log: &'a str, needle: &str, sequence: u64) -> Vec<&'a str> {

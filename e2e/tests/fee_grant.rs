@@ -39,27 +39,9 @@ fn revoke(chain: &TestChain, grantee: &str) {
         .expect("revoke included");
 }
 
-/// Waits until `src` has no packet commitment left on channel-0 and `dst` received
-/// sequences 1..=`last`.
+/// See [`probe::wait_transfers_relayed`] (transfers on channel-0).
 fn wait_relayed(src: &TestChain, dst: &TestChain, last: u64, within: Duration) {
-    let what = format!(
-        "{} → {}: 1..={last} received and acknowledged",
-        src.chain_id(),
-        dst.chain_id()
-    );
-    probe::wait_for(&what, within, || {
-        let pending = probe::commitment_sequences(src, "transfer", "channel-0");
-        let all: Vec<u64> = (1..=last).collect();
-        let unreceived = probe::unreceived_packets(dst, "transfer", "channel-0", &all);
-        match (pending.is_empty(), unreceived.is_empty()) {
-            (true, true) => Ok(()),
-            _ => Err(format!(
-                "{} still committed, {} unreceived",
-                pending.len(),
-                unreceived.len()
-            )),
-        }
-    });
+    probe::wait_transfers_relayed(src, dst, "channel-0", last, within);
 }
 
 fn stake(chain: &TestChain, address: &str) -> u128 {

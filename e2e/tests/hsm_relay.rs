@@ -115,31 +115,9 @@ fn send(sender: &RelayerHome, src: &TestChain, count: usize) {
     sender.run_ok(Transfer::new(src.chain_id(), "stake", count).args());
 }
 
-/// Waits until `src` has no packet commitment left on channel-0 and `dst` received
-/// sequences 1..=`last`.
+/// See [`probe::wait_transfers_relayed`] (transfers on channel-0).
 fn wait_relayed(src: &TestChain, dst: &TestChain, last: u64, within: Duration) {
-    let what = format!(
-        "{} → {}: 1..={last} received and acknowledged",
-        src.chain_id(),
-        dst.chain_id()
-    );
-    probe::wait_for(&what, within, || {
-        let pending = probe::commitment_sequences(src, "transfer", "channel-0");
-        let unreceived = probe::unreceived_packets(
-            dst,
-            "transfer",
-            "channel-0",
-            &(1..=last).collect::<Vec<_>>(),
-        );
-        match (pending.is_empty(), unreceived.is_empty()) {
-            (true, true) => Ok(()),
-            _ => Err(format!(
-                "{} still committed, {} unreceived",
-                pending.len(),
-                unreceived.len()
-            )),
-        }
-    });
+    probe::wait_transfers_relayed(src, dst, "channel-0", last, within);
 }
 
 /// Replaces `from` with `to` in `home`'s config.
