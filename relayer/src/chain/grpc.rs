@@ -143,6 +143,33 @@ impl GrpcClient {
         }
     }
 
+    /// One unary call of `path` with prost messages, on the node in rotation: for services
+    /// whose types ibc-proto lacks (hand-written prost types; no generated client).
+    pub(crate) async fn unary<Req, Resp>(
+        &self,
+        path: &'static str,
+        req: Req,
+    ) -> Result<Resp, tonic::Status>
+    where
+        Req: prost::Message + Send + Sync + 'static,
+        Resp: prost::Message + Default + Send + Sync + 'static,
+    {
+        let mut grpc = tonic::client::Grpc::new(self.transport())
+            .max_decoding_message_size(MAX_DECODING_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE);
+        grpc.ready()
+            .await
+            .map_err(|e| tonic::Status::unavailable(format!("service not ready: {e}")))?;
+        let codec = tonic::codec::ProstCodec::<Req, Resp>::default();
+        grpc.unary(
+            tonic::Request::new(req),
+            tonic::codegen::http::uri::PathAndQuery::from_static(path),
+            codec,
+        )
+        .await
+        .map(tonic::Response::into_inner)
+    }
+
     /// Maps a gRPC status to a [`ChainError`] that names this chain and the method.
     /// (Transport failures have already taken the node out: see [`NodeChannel`].)
     pub fn status_error(&self, method: &'static str) -> impl Fn(tonic::Status) -> ChainError + '_ {

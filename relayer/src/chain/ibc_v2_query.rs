@@ -1,46 +1,18 @@
 //! gRPC queries of IBC v2 (ibc-go v10 and later), whose types ibc-proto lacks: the calls
-//! are made with tonic's generic client and the hand-written types of
+//! are made with [`GrpcClient::unary`] and the hand-written types of
 //! [`stateset_channels::v2`].
 
+use crate::chain::error::ChainError;
+use crate::chain::grpc::GrpcClient;
+use crate::chain::retry::{with_retry, RetryPolicy};
 use stateset_channels::v2::client::{
     CounterpartyInfo, QueryCounterpartyInfoRequest, QueryCounterpartyInfoResponse,
 };
-use tonic::codegen::http::uri::PathAndQuery;
-
-use crate::chain::error::ChainError;
-use crate::chain::grpc::{GrpcClient, MAX_DECODING_MESSAGE_SIZE, MAX_ENCODING_MESSAGE_SIZE};
-use crate::chain::retry::{with_retry, RetryPolicy};
 
 /// `/ibc.core.client.v2.Query/CounterpartyInfo`.
 const COUNTERPARTY_INFO: &str = "/ibc.core.client.v2.Query/CounterpartyInfo";
 
 impl GrpcClient {
-    /// One unary call of `path` with prost messages, on the node in rotation.
-    pub(crate) async fn unary<Req, Resp>(
-        &self,
-        path: &'static str,
-        req: Req,
-    ) -> Result<Resp, tonic::Status>
-    where
-        Req: prost::Message + Send + Sync + 'static,
-        Resp: prost::Message + Default + Send + Sync + 'static,
-    {
-        let mut grpc = tonic::client::Grpc::new(self.transport())
-            .max_decoding_message_size(MAX_DECODING_MESSAGE_SIZE)
-            .max_encoding_message_size(MAX_ENCODING_MESSAGE_SIZE);
-        grpc.ready()
-            .await
-            .map_err(|e| tonic::Status::unavailable(format!("service not ready: {e}")))?;
-        let codec = tonic::codec::ProstCodec::<Req, Resp>::default();
-        grpc.unary(
-            tonic::Request::new(req),
-            PathAndQuery::from_static(path),
-            codec,
-        )
-        .await
-        .map(tonic::Response::into_inner)
-    }
-
     /// The counterparty `client_id` is registered with for IBC v2; `None` when it is not
     /// registered. A chain without IBC v2 (ibc-go before v10) is an error that says so.
     pub async fn counterparty_info(
