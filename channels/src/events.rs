@@ -3,9 +3,13 @@
 //! Event kinds and attribute keys are ibc-go v8's. Attribute keys and values arrive as
 //! plain strings from CometBFT ≥ 0.37 and base64-encoded from 0.34 chains; both are
 //! accepted (see [`parse_abci_event`]).
+//!
+//! IBC v2 packet events (ibc-go v10/v11) parse into the same packet variants, the v2 packet
+//! carried in a classic [`Packet`] as [`crate::v2::relay`] describes.
 
 mod parse;
 
+pub(crate) use parse::Attrs;
 pub use parse::{parse_abci_event, parse_ibc_event, KINDS};
 
 use crate::ids::{ChannelId, ClientId, ConnectionId, Height, IdError, PortId};

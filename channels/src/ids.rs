@@ -109,6 +109,14 @@ impl ConnectionId {
     }
 }
 
+impl PortId {
+    /// The port of IBC v2 packets carried as classic packets
+    /// ([`V2_PORT`](crate::v2::V2_PORT), a valid port id).
+    pub(crate) fn v2() -> Self {
+        Self(crate::v2::V2_PORT.to_string())
+    }
+}
+
 impl ChannelId {
     /// `channel-{n}`.
     pub fn new(n: u64) -> Self {

@@ -4,7 +4,8 @@
 //!   [`PortId`]) and IBC [`Height`]s;
 //! * [`paths`]: the ICS-24 keys of the IBC store (what proofs are queried for);
 //! * [`events`]: typed IBC events ([`IbcEvent`]) parsed from CometBFT events, as ibc-go v8
-//!   emits them (CometBFT 0.38 plain attributes, 0.34 base64 attributes);
+//!   emits them (CometBFT 0.38 plain attributes, 0.34 base64 attributes), and the IBC v2
+//!   packet events of ibc-go v10/v11 (the v2 packet carried as [`v2::relay`] describes);
 //! * [`connection`] and [`channel`]: the handshake decisions (given what both chains show,
 //!   which message to send next, and where) and pure builders of those messages.
 //!

@@ -51,6 +51,7 @@ mod rpc;
 pub mod simd;
 pub mod stranger;
 pub mod transfer;
+pub mod v2;
 
 pub use chain::{start_chains, start_many, ChainCli, ChainSpec, TestChain, TxResult};
 pub use error::{Error, LogTail, Result};

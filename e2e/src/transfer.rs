@@ -16,6 +16,7 @@ pub struct Transfer {
     timeout_seconds: Option<u64>,
     memo: Option<String>,
     key_name: String,
+    ibc_version: Option<u8>,
 }
 
 impl Transfer {
@@ -32,7 +33,15 @@ impl Transfer {
             timeout_seconds: None,
             memo: None,
             key_name: USER1.name.into(),
+            ibc_version: None,
         }
+    }
+
+    /// Over IBC v2 from source client `client` (`--ibc-version 2 --channel <client>`).
+    pub fn v2(mut self, client: &str) -> Self {
+        self.channel = client.into();
+        self.ibc_version = Some(2);
+        self
     }
 
     /// To `receiver` instead of user2.
@@ -88,6 +97,7 @@ impl Transfer {
                 self.timeout_seconds.map(|s| s.to_string()),
             ),
             ("--memo", self.memo.clone()),
+            ("--ibc-version", self.ibc_version.map(|v| v.to_string())),
         ];
         for (flag, value) in options {
             if let Some(value) = value {

@@ -5,36 +5,10 @@
 
 use serde_json::Value;
 use stateset_e2e::accounts::RELAYER;
-use stateset_e2e::chain::{start_many, ChainSpec, TestChain};
+use stateset_e2e::chain::TestChain;
 use stateset_e2e::probe;
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
-
-fn v10_chains() -> (TestChain, TestChain) {
-    let mut chains = start_many(vec![
-        ChainSpec::new("stateset-e2e-1").with_simd_version("v10"),
-        ChainSpec::new("partner-e2e-2").with_simd_version("v10"),
-    ])
-    .expect("chains start");
-    let b = chains.pop().expect("b");
-    (chains.pop().expect("a"), b)
-}
-
-/// `create path --ibc-version 2 --json`, parsed.
-fn create_v2_path(home: &RelayerHome, a: &TestChain, b: &TestChain) -> Value {
-    let out = home.run_ok([
-        "create",
-        "path",
-        "--a-chain",
-        a.chain_id(),
-        "--b-chain",
-        b.chain_id(),
-        "--ibc-version",
-        "2",
-        "--json",
-    ]);
-    let last = out.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("create path JSON ({e}): {out}"))
-}
+use stateset_e2e::v2::{create_v2_path, field, v10_chains};
 
 /// What `simd q ibc client counterparty-info` says `client` is registered with.
 fn registered_with(chain: &TestChain, client: &str) -> (String, Vec<String>) {
@@ -46,12 +20,6 @@ fn registered_with(chain: &TestChain, client: &str) -> (String, Vec<String>) {
         .map(|p| p.as_str().expect("base64").to_string())
         .collect();
     (id, prefix)
-}
-
-fn field<'a>(json: &'a Value, key: &str) -> &'a str {
-    json[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} in {json}"))
 }
 
 #[test]

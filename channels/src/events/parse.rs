@@ -7,6 +7,7 @@ use base64::Engine;
 use super::{ChannelAttributes, ConnectionAttributes, EventError, IbcEvent, Packet, PacketHeader};
 use crate::ids::IdError;
 use crate::state::Ordering;
+use crate::v2::events as v2;
 
 /// Every event kind [`parse_ibc_event`] turns into an [`IbcEvent`] (ibc-go's names).
 pub const KINDS: &[&str] = &[
@@ -61,6 +62,11 @@ const KNOWN_KEYS: &[&str] = &[
     "packet_dst_channel",
     "packet_channel_ordering",
     "packet_connection",
+    // IBC v2 packet events (ibc-go v10/v11, see `crate::v2::events`).
+    v2::SOURCE_CLIENT,
+    v2::DEST_CLIENT,
+    v2::ENCODED_PACKET,
+    v2::ENCODED_ACK,
 ];
 
 /// Parses a CometBFT event (from a tx result, block results or a websocket message).
@@ -94,6 +100,10 @@ pub fn parse_abci_event(event: &tendermint::abci::Event) -> Result<Option<IbcEve
 /// malformed required attribute is an [`EventError`] naming the kind and the attribute.
 /// Bytes come from `packet_data_hex` / `packet_ack_hex`, falling back to the deprecated
 /// `packet_data` / `packet_ack`.
+///
+/// IBC v2 packet events (ibc-go v10/v11: a packet kind with an `encoded_packet_hex` or
+/// `packet_source_client` attribute) give the same variants, with the v2 packet carried as
+/// a classic [`Packet`] as [`crate::v2::relay`] describes.
 pub fn parse_ibc_event(
     kind: &str,
     attributes: &[(String, String)],
@@ -102,6 +112,9 @@ pub fn parse_ibc_event(
         return Ok(None);
     }
     let a = Attrs::new(kind, attributes);
+    if v2::is_v2_packet_event(&a) {
+        return v2::parse_v2_packet_event(&a);
+    }
     let event = match kind {
         "create_client" => IbcEvent::CreateClient {
             client_id: a.parse("client_id")?,
@@ -143,7 +156,7 @@ pub fn parse_ibc_event(
 }
 
 /// Attributes by key, decoded from base64 where a 0.34 chain encoded them.
-struct Attrs<'a> {
+pub(crate) struct Attrs<'a> {
     kind: &'a str,
     map: HashMap<String, String>,
 }
@@ -173,7 +186,13 @@ impl<'a> Attrs<'a> {
         Attrs { kind, map }
     }
 
-    fn opt(&self, key: &str) -> Option<&str> {
+    /// The event kind.
+    pub(crate) fn kind(&self) -> &str {
+        self.kind
+    }
+
+    /// The value of `key`, if present.
+    pub(crate) fn opt(&self, key: &str) -> Option<&str> {
         self.map.get(key).map(String::as_str)
     }
 
@@ -184,7 +203,8 @@ impl<'a> Attrs<'a> {
         })
     }
 
-    fn parse<T: std::str::FromStr>(&self, key: &'static str) -> Result<T, EventError>
+    /// The value of `key`, parsed (missing or malformed: an error naming it).
+    pub(crate) fn parse<T: std::str::FromStr>(&self, key: &'static str) -> Result<T, EventError>
     where
         T::Err: std::fmt::Display,
     {
@@ -194,7 +214,13 @@ impl<'a> Attrs<'a> {
             .map_err(|e: T::Err| self.malformed(key, value, e.to_string()))
     }
 
-    fn malformed(&self, attribute: &'static str, value: &str, detail: String) -> EventError {
+    /// The error for a malformed `attribute` of value `value`.
+    pub(crate) fn malformed(
+        &self,
+        attribute: &'static str,
+        value: &str,
+        detail: String,
+    ) -> EventError {
         EventError::Malformed {
             kind: self.kind.into(),
             attribute,
@@ -217,11 +243,15 @@ impl<'a> Attrs<'a> {
     /// Bytes from the hex attribute `hex_key`, else the raw string attribute `raw_key`.
     fn bytes(&self, hex_key: &'static str, raw_key: &'static str) -> Result<Vec<u8>, EventError> {
         match self.opt(hex_key) {
-            Some(value) => {
-                hex_decode(value).ok_or_else(|| self.malformed(hex_key, value, "not hex".into()))
-            }
+            Some(_) => self.hex(hex_key),
             None => Ok(self.str(raw_key)?.as_bytes().to_vec()),
         }
+    }
+
+    /// Bytes from the (required) hex attribute `key`.
+    pub(crate) fn hex(&self, key: &'static str) -> Result<Vec<u8>, EventError> {
+        let value = self.str(key)?;
+        hex_decode(value).ok_or_else(|| self.malformed(key, value, "not hex".into()))
     }
 
     /// `consensus_heights` (comma-separated, ibc-go ≥ v7.3), else the deprecated single

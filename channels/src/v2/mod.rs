@@ -12,7 +12,14 @@
 //!   (ibc-go `modules/core/24-host/v2`);
 //! * [`path`]: what `create path --ibc-version 2` still has to do (a pure plan);
 //! * [`commitment`]: the packet and acknowledgement commitment hashes
-//!   (ibc-go `modules/core/04-channel/v2/types/commitment.go`).
+//!   (ibc-go `modules/core/04-channel/v2/types/commitment.go`);
+//! * [`relay`]: how a v2 packet is carried through the classic packet machinery (as an
+//!   [`events::Packet`](crate::events::Packet) on port [`V2_PORT`]), and the v2 messages
+//!   and commitments of a carried packet;
+//! * [`events`]: the v2 packet events of ibc-go v10/v11, which
+//!   [`parse_ibc_event`](crate::events::parse_ibc_event) parses into the classic packet
+//!   variants of [`IbcEvent`](crate::events::IbcEvent), the packet carried as [`relay`]
+//!   describes.
 //!
 //! In IBC v2 a packet is addressed by client ids (each chain's light client of the other,
 //! paired with `MsgRegisterCounterparty`) instead of port and channel ids, and its timeout
@@ -50,8 +57,10 @@ macro_rules! proto_name {
 pub mod channel;
 pub mod client;
 pub mod commitment;
+pub mod events;
 pub mod keys;
 pub mod path;
+pub mod relay;
 
 #[cfg(test)]
 mod golden_tests;
@@ -60,4 +69,8 @@ pub use commitment::{commit_acknowledgement, commit_packet, ERROR_ACKNOWLEDGEMEN
 pub use keys::{
     next_sequence_send_key, packet_acknowledgement_key, packet_commitment_key, packet_receipt_key,
     PACKET_RECEIPT_SUCCESSFUL,
+};
+pub use relay::{
+    build_v2_acknowledgement, build_v2_recv_packet, build_v2_timeout, carry, is_v2, payloads,
+    v2_ack_commitment, v2_packet, v2_packet_commitment, V2PacketError, V2_PORT,
 };

@@ -11,7 +11,8 @@ use tendermint::abci::{Event, EventAttribute};
 use crate::gen::{attributes, event, Attrs};
 use crate::support::{config, edit_text, hostile_text};
 
-/// Every attribute key ibc-go v8 writes on the events above.
+/// Every attribute key ibc-go v8 writes on the events above (and v10/v11 on IBC v2 packet
+/// events).
 const KEYS: &[&str] = &[
     "client_id",
     "client_type",
@@ -40,14 +41,23 @@ const KEYS: &[&str] = &[
     "packet_channel_ordering",
     "packet_connection",
     "msg_index",
+    // IBC v2 packet events (ibc-go v10/v11).
+    "packet_source_client",
+    "packet_dest_client",
+    "encoded_packet_hex",
+    "encoded_acknowledgement_hex",
 ];
 
-fn b64(s: &str) -> String {
+/// The keys whose presence makes a packet event an IBC v2 one.
+const V2_MARKERS: &[&str] = &["packet_source_client", "encoded_packet_hex"];
+
+/// `s` base64-encoded.
+pub fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 /// The same attributes as a CometBFT 0.34 chain reports them: key and value base64.
-fn b64_attrs(a: &Attrs) -> Attrs {
+pub fn b64_attrs(a: &Attrs) -> Attrs {
     a.iter().map(|(k, v)| (b64(k), b64(v))).collect()
 }
 
@@ -70,13 +80,13 @@ fn key() -> impl Strategy<Value = String> {
 }
 
 /// A value: hostile text, or its base64.
-fn value() -> impl Strategy<Value = String> {
+pub fn value() -> impl Strategy<Value = String> {
     prop_oneof![3 => hostile_text(), 1 => hostile_text().prop_map(|v| b64(&v))]
 }
 
 /// One change to a list of attributes.
 #[derive(Clone, Debug)]
-enum Damage {
+pub enum Damage {
     /// Drop one.
     Remove(usize),
     /// Put a random value in one.
@@ -89,7 +99,7 @@ enum Damage {
     HalfEncode(usize, bool),
 }
 
-fn damage() -> impl Strategy<Value = Damage> {
+pub fn damage() -> impl Strategy<Value = Damage> {
     prop_oneof![
         any::<usize>().prop_map(Damage::Remove),
         (any::<usize>(), value()).prop_map(|(i, v)| Damage::Replace(i, v)),
@@ -100,7 +110,7 @@ fn damage() -> impl Strategy<Value = Damage> {
     ]
 }
 
-fn apply(mut a: Attrs, damage: &[Damage]) -> Attrs {
+pub fn apply(mut a: Attrs, damage: &[Damage]) -> Attrs {
     for d in damage {
         let len = a.len().max(1);
         match d {
@@ -134,7 +144,7 @@ fn apply(mut a: Attrs, damage: &[Damage]) -> Attrs {
 }
 
 /// The attributes as CometBFT ≥ 0.37 (`V037`) or 0.34 (`V034`, bytes) report them.
-fn abci(kind: &str, a: &[(Vec<u8>, Vec<u8>)], v034: bool) -> Event {
+pub fn abci(kind: &str, a: &[(Vec<u8>, Vec<u8>)], v034: bool) -> Event {
     use tendermint::abci::{v0_34, v0_37};
     let attributes = a
         .iter()
@@ -163,7 +173,7 @@ fn lossy(a: &[(Vec<u8>, Vec<u8>)]) -> Attrs {
 }
 
 /// What every parse must satisfy: IBC kinds give their own variant, others nothing.
-fn check(
+pub fn check(
     kind: &str,
     parsed: &Result<Option<IbcEvent>, stateset_channels::EventError>,
 ) -> Result<(), TestCaseError> {
@@ -223,8 +233,9 @@ proptest! {
 
     #[test]
     fn the_first_of_repeated_attributes_counts(e in event(), junk in vec((key(), value()), 0..8)) {
-        // Attributes ibc-go leaves out when they have no value: appending one adds it.
-        let optional = |k: &str| ["version", "packet_channel_ordering"].contains(&k);
+        // Attributes ibc-go leaves out when they have no value: appending one adds it (and
+        // a v2 key makes a packet event an IBC v2 one).
+        let optional = |k: &str| ["version", "packet_channel_ordering"].contains(&k) || V2_MARKERS.contains(&k);
         let decoded = |k: &str| {
             let bytes = base64::engine::general_purpose::STANDARD.decode(k).unwrap_or_default();
             String::from_utf8(bytes).unwrap_or_default()

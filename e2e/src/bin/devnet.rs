@@ -1,4 +1,5 @@
-//! The local devnet: two single-validator simd chains on fixed ports, with homes under
+//! The local devnet: two single-validator simd chains (ibc-go v10, so that both classic
+//! IBC and IBC v2 can be shown) on fixed ports, with homes under
 //! `<repo>/.devnet/<chain-id>` (wiped at start), running in the foreground until
 //! SIGINT or SIGTERM.
 //!
@@ -19,6 +20,9 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use stateset_e2e::{accounts, start_many, ChainSpec, Ports, TestChain};
 use tokio::signal::unix::{signal, SignalKind};
+
+/// The simd the devnet runs: ibc-go v10 (classic IBC and IBC v2).
+const DEVNET_SIMD: &str = "v10";
 
 /// The devnet's chains: id, ports.
 const CHAINS: [(&str, Ports); 2] = [
@@ -60,7 +64,12 @@ fn main() -> anyhow::Result<()> {
         if home.exists() {
             std::fs::remove_dir_all(&home).with_context(|| format!("wiping {}", home.display()))?;
         }
-        specs.push(ChainSpec::new(id).with_ports(ports).with_home(home));
+        specs.push(
+            ChainSpec::new(id)
+                .with_ports(ports)
+                .with_home(home)
+                .with_simd_version(DEVNET_SIMD),
+        );
     }
     let mnemonic_file = devnet_dir.join("relayer.mnemonic");
     write_secret(&mnemonic_file, &format!("{}\n", accounts::RELAYER.mnemonic))?;

@@ -30,6 +30,7 @@ use crate::chain::error::ChainError;
 use crate::chain::grpc::{grpc_client, GrpcClient, HEIGHT_HEADER};
 use crate::chain::paging::{all_pages, in_chunks, Page};
 use crate::chain::retry::{with_retry, RetryPolicy};
+use stateset_channels::v2::V2_PORT;
 
 /// Builds a request, pinned to `height` when given.
 fn request<T>(msg: T, height: Option<Height>) -> tonic::Request<T> {
@@ -264,11 +265,16 @@ impl GrpcClient {
 
     /// Sequences of packets sent on `port_id/channel_id` whose commitments are still
     /// stored (all pages).
+    ///
+    /// On the IBC v2 port ([`V2_PORT`]) `channel_id` is a client id: the v2 query is made.
     pub async fn packet_commitments(
         &self,
         port_id: &str,
         channel_id: &str,
     ) -> Result<PacketSequences, ChainError> {
+        if port_id == V2_PORT {
+            return self.packet_commitments_v2(channel_id).await;
+        }
         let name = "channel.PacketCommitments";
         let height = OnceLock::new();
         let first = &height;
@@ -334,12 +340,17 @@ impl GrpcClient {
 
     /// Of `sequences` sent to this chain's `port_id/channel_id`, those not received yet,
     /// in the order asked (the list is sent in chunks).
+    ///
+    /// On the IBC v2 port ([`V2_PORT`]) `channel_id` is a client id: the v2 query is made.
     pub async fn unreceived_packets(
         &self,
         port_id: &str,
         channel_id: &str,
         sequences: &[u64],
     ) -> Result<Vec<u64>, ChainError> {
+        if port_id == V2_PORT {
+            return self.unreceived_packets_v2(channel_id, sequences).await;
+        }
         let name = "channel.UnreceivedPackets";
         in_chunks(sequences, |chunk| async move {
             let msg = QueryUnreceivedPacketsRequest {
@@ -355,12 +366,17 @@ impl GrpcClient {
     /// Of `sequences` sent from this chain's `port_id/channel_id`, those whose
     /// acknowledgement has not been relayed back yet (their commitments remain), in the
     /// order asked (the list is sent in chunks).
+    ///
+    /// On the IBC v2 port ([`V2_PORT`]) `channel_id` is a client id: the v2 query is made.
     pub async fn unreceived_acks(
         &self,
         port_id: &str,
         channel_id: &str,
         sequences: &[u64],
     ) -> Result<Vec<u64>, ChainError> {
+        if port_id == V2_PORT {
+            return self.unreceived_acks_v2(channel_id, sequences).await;
+        }
         let name = "channel.UnreceivedAcks";
         in_chunks(sequences, |chunk| async move {
             let msg = QueryUnreceivedAcksRequest {

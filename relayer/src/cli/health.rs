@@ -185,20 +185,43 @@ pub async fn pending(
         .ok_or_else(|| anyhow::anyhow!("{chain}: connection {hop} not found"))?;
     let summary = client::summarize(&a, &conn.client_id).await?;
     let b = connect(config, &summary.tracked_chain_id, false).await?;
+    let ends = [
+        (port, channel),
+        (cp.port_id.as_str(), cp.channel_id.as_str()),
+    ];
+    print_pending(&a, &b, ends, json).await
+}
+
+/// Packets pending over IBC v2 client `client` of `chain` and its registered counterparty,
+/// both directions.
+pub async fn pending_v2(
+    config: &Config,
+    chain: &str,
+    client: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let a = connect(config, chain, false).await?;
+    let cp = a.grpc().counterparty_info(client).await?.ok_or_else(|| {
+        anyhow::anyhow!("{chain}: client {client} is not registered with a counterparty (IBC v2)")
+    })?;
+    let summary = client::summarize(&a, client).await?;
+    let b = connect(config, &summary.tracked_chain_id, false).await?;
+    let v2 = stateset_channels::v2::V2_PORT;
+    print_pending(&a, &b, [(v2, client), (v2, cp.client_id.as_str())], json).await
+}
+
+/// Prints what is pending between `ends[0]` on `a` and `ends[1]` on `b`, both ways.
+async fn print_pending(
+    a: &ChainEndpoint,
+    b: &ChainEndpoint,
+    ends: [(&str, &str); 2],
+    json: bool,
+) -> anyhow::Result<()> {
+    let [(port, channel), (cp_port, cp_channel)] = ends;
     let mut directions = Vec::new();
     for (src, dst, (sp, sc), (dp, dc)) in [
-        (
-            &a,
-            &b,
-            (port, channel),
-            (cp.port_id.as_str(), cp.channel_id.as_str()),
-        ),
-        (
-            &b,
-            &a,
-            (cp.port_id.as_str(), cp.channel_id.as_str()),
-            (port, channel),
-        ),
+        (a, b, (port, channel), (cp_port, cp_channel)),
+        (b, a, (cp_port, cp_channel), (port, channel)),
     ] {
         let commitments = src.grpc().packet_commitments(sp, sc).await?.sequences;
         let unreceived = dst.grpc().unreceived_packets(dp, dc, &commitments).await?;

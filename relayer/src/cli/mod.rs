@@ -2,6 +2,7 @@
 
 mod clear;
 mod client;
+mod client_config;
 mod create;
 mod fee;
 mod health;
@@ -95,9 +96,14 @@ pub enum Command {
 
 /// `tx` subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once per run; the size of the larger variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum TxCommand {
     /// ICS-20 transfers (`--count N`, many per tx).
     Transfer(transfer::TransferArgs),
+    /// Sets who may relay through an IBC v2 client (`MsgUpdateClientConfig`, signed by the
+    /// chain's key: the client's creator).
+    ClientConfig(client_config::ClientConfigArgs),
 }
 
 /// `config` subcommands.
@@ -132,6 +138,9 @@ impl Cli {
             }
             Command::Tx(TxCommand::Transfer(args)) => {
                 transfer::run(&Config::load(&self.config)?, args).await
+            }
+            Command::Tx(TxCommand::ClientConfig(args)) => {
+                client_config::run(&Config::load(&self.config)?, args).await
             }
             Command::Start => {
                 let config = Config::load(&self.config)?;

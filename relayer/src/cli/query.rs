@@ -78,7 +78,8 @@ pub enum QueryCommand {
 /// `query packet` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PacketQuery {
-    /// Packets pending on a channel, both directions (not received; not acknowledged).
+    /// Packets pending on a channel (or, with `--client`, an IBC v2 client), both
+    /// directions (not received; not acknowledged).
     Pending {
         /// The chain.
         #[arg(long)]
@@ -87,8 +88,11 @@ pub enum PacketQuery {
         #[arg(long, default_value = "transfer")]
         port: String,
         /// The channel.
+        #[arg(long, required_unless_present = "client", conflicts_with = "client")]
+        channel: Option<String>,
+        /// IBC v2: the client packets are sent from (instead of a port and channel).
         #[arg(long)]
-        channel: String,
+        client: Option<String>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -103,8 +107,15 @@ impl QueryCommand {
                 chain,
                 port,
                 channel,
+                client,
                 json,
-            }) => super::health::pending(config, &chain, &port, &channel, json).await,
+            }) => match (client, channel) {
+                (Some(client), _) => super::health::pending_v2(config, &chain, &client, json).await,
+                (None, Some(channel)) => {
+                    super::health::pending(config, &chain, &port, &channel, json).await
+                }
+                (None, None) => anyhow::bail!("query packet pending: --channel or --client"),
+            },
             QueryCommand::Client {
                 chain,
                 client: id,

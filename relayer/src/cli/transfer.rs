@@ -19,9 +19,14 @@ pub struct TransferArgs {
     /// The chain the transfers are sent from.
     #[arg(long)]
     src_chain: String,
-    /// The source channel.
-    #[arg(long)]
+    /// The source channel; over IBC v2 (`--ibc-version 2`), the source client
+    /// (`--client` is the same option).
+    #[arg(long, alias = "client")]
     channel: String,
+    /// `1`: classic IBC over a channel; `2`: IBC v2 over a client registered with its
+    /// counterparty (ibc-go v10 and later), with a timestamp timeout only.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    ibc_version: u8,
     /// The source port.
     #[arg(long, default_value = "transfer")]
     port: String,
@@ -103,6 +108,23 @@ async fn destination_height(
     ))
 }
 
+/// The options IBC v2 transfers cannot take: height timeouts (v2 times out by timestamp
+/// only) and ICS-29 fees (no fee middleware over IBC v2).
+fn check_v2_args(args: &TransferArgs) -> anyhow::Result<()> {
+    if args.timeout_height_offset.is_some() {
+        anyhow::bail!(
+            "--timeout-height-offset: IBC v2 packets time out by timestamp only; use --timeout-seconds"
+        );
+    }
+    if !(args.recv_fee.is_empty() && args.ack_fee.is_empty() && args.timeout_fee.is_empty()) {
+        anyhow::bail!("--recv-fee/--ack-fee/--timeout-fee: ICS-29 fees do not exist over IBC v2");
+    }
+    if args.port != "transfer" {
+        anyhow::bail!("--port: IBC v2 transfers go from the `transfer` port");
+    }
+    Ok(())
+}
+
 /// Runs `tx transfer`.
 pub async fn run(config: &Config, args: TransferArgs) -> anyhow::Result<()> {
     let key = match &args.key_name {
@@ -111,6 +133,9 @@ pub async fn run(config: &Config, args: TransferArgs) -> anyhow::Result<()> {
     };
     let src = super::connect_as(config, &args.src_chain, &key).await?;
     let sender = crate::client::ops::signer(&src)?;
+    if args.ibc_version == 2 {
+        check_v2_args(&args)?;
+    }
     let timeout_height = match args.timeout_height_offset {
         Some(offset) => {
             let mut h = destination_height(config, &src, &args.port, &args.channel).await?;
@@ -126,11 +151,15 @@ pub async fn run(config: &Config, args: TransferArgs) -> anyhow::Result<()> {
     });
     let timeout_timestamp = seconds
         .map(|s| {
-            (SystemTime::now()
+            let at = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
-                + Duration::from_secs(s))
-            .as_nanos() as u64
+                + Duration::from_secs(s);
+            // IBC v2 timeouts are in seconds; classic ones in nanoseconds.
+            match args.ibc_version {
+                2 => at.as_secs(),
+                _ => at.as_nanos() as u64,
+            }
         })
         .unwrap_or(0);
     let msg = encode_any(&MsgTransfer {

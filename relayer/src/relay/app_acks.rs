@@ -26,6 +26,10 @@ pub fn report(path: &Path, labels: &[&str], acks: &[(u64, (Packet, Vec<u8>))], l
     let landed: HashSet<u64> = landed.iter().copied().collect();
     let m = stateset_monitoring::global();
     for (seq, (packet, ack)) in acks.iter().filter(|(s, _)| landed.contains(s)) {
+        if stateset_channels::v2::is_v2(packet) {
+            report_v2(path, *seq, ack);
+            continue;
+        }
         // Fee-wrapped acks carry the application's ack inside.
         let fee = IncentivizedAck::decode(ack).ok();
         let app_ack = fee
@@ -67,6 +71,27 @@ pub fn report(path: &Path, labels: &[&str], acks: &[(u64, (Packet, Vec<u8>))], l
         if let Some(fee) = fee.filter(|f| !f.forward_relayer_address.is_empty()) {
             tracing::debug!(path = %path.name(), sequence = seq,
                 forward_relayer = %fee.forward_relayer_address, "incentivized acknowledgement");
+        }
+    }
+}
+
+/// Reports an IBC v2 acknowledgement: the universal error acknowledgement (the destination
+/// refused the whole packet) or an application's error acknowledgement of one payload.
+fn report_v2(path: &Path, seq: u64, ack: &[u8]) {
+    use prost::Message;
+    use stateset_channels::v2::{channel, ERROR_ACKNOWLEDGEMENT};
+    let Ok(ack) = channel::Acknowledgement::decode(ack) else {
+        return; // The commitment check already proved these bytes; nothing to add.
+    };
+    if ack.app_acknowledgements == [ERROR_ACKNOWLEDGEMENT.to_vec()] {
+        warn!(path = %path.name(), sequence = seq,
+            "the destination refused the IBC v2 packet (universal error acknowledgement)");
+        return;
+    }
+    for (payload, app_ack) in ack.app_acknowledgements.iter().enumerate() {
+        if let Ok(Acknowledgement::Error(e)) = Acknowledgement::decode(app_ack) {
+            warn!(path = %path.name(), sequence = seq, payload, error = %e,
+                "the destination application refused an IBC v2 payload (error acknowledgement)");
         }
     }
 }

@@ -75,10 +75,7 @@ pub async fn clear(
     if !missing_sends.is_empty() {
         let query = range_query(
             "send_packet",
-            "packet_src_port",
-            "packet_src_channel",
-            path.a.port.as_str(),
-            path.a.channel.as_str(),
+            &end_terms(path, Side::Source),
             &missing_sends,
         );
         report.pages += search(src, query, &missing_sends, |event| {
@@ -97,10 +94,7 @@ pub async fn clear(
     if !missing_acks.is_empty() {
         let query = range_query(
             "write_acknowledgement",
-            "packet_dst_port",
-            "packet_dst_channel",
-            path.b.port.as_str(),
-            path.b.channel.as_str(),
+            &end_terms(path, Side::Destination),
             &missing_acks,
         );
         report.pages += search(dst, query, &missing_acks, |event| {
@@ -123,23 +117,48 @@ pub async fn clear(
     Ok(report)
 }
 
-/// `kind.port_key='port' AND kind.channel_key='channel' AND kind.packet_sequence>=min AND <=max`.
-fn range_query(
-    kind: &str,
-    port_key: &str,
-    channel_key: &str,
-    port: &str,
-    channel: &str,
-    seqs: &BTreeSet<u64>,
-) -> Query {
+/// Which end of a path a search is about.
+#[derive(Clone, Copy)]
+enum Side {
+    /// `path.a`, where packets are sent.
+    Source,
+    /// `path.b`, where they are received and acknowledged.
+    Destination,
+}
+
+/// The event attributes (and values) that name `path`'s end on `side`: port and channel,
+/// or for IBC v2 the client.
+fn end_terms(path: &Path, side: Side) -> Vec<(&'static str, String)> {
+    let (end, src) = match side {
+        Side::Source => (&path.a, true),
+        Side::Destination => (&path.b, false),
+    };
+    match (path.is_v2(), src) {
+        (true, true) => vec![("packet_source_client", end.client.clone())],
+        (true, false) => vec![("packet_dest_client", end.client.clone())],
+        (false, true) => vec![
+            ("packet_src_port", end.port.to_string()),
+            ("packet_src_channel", end.channel.to_string()),
+        ],
+        (false, false) => vec![
+            ("packet_dst_port", end.port.to_string()),
+            ("packet_dst_channel", end.channel.to_string()),
+        ],
+    }
+}
+
+/// `kind.key='value' AND … AND kind.packet_sequence>=min AND kind.packet_sequence<=max`.
+fn range_query(kind: &str, terms: &[(&'static str, String)], seqs: &BTreeSet<u64>) -> Query {
     // Callers pass a non-empty set; an empty one asks for sequence 0, which matches nothing.
     let min = seqs.first().copied().unwrap_or(0);
     let max = seqs.last().copied().unwrap_or(0);
     // (No `tm.event='Tx'` term: tx_search does not index it and would match nothing.)
-    Query::eq(format!("{kind}.{port_key}"), port)
-        .and_eq(format!("{kind}.{channel_key}"), channel)
-        .and_gte(format!("{kind}.packet_sequence"), min)
-        .and_lte(format!("{kind}.packet_sequence"), max)
+    let mut query = Query::gte(format!("{kind}.packet_sequence"), min)
+        .and_lte(format!("{kind}.packet_sequence"), max);
+    for (key, value) in terms {
+        query = query.and_eq(format!("{kind}.{key}"), value.as_str());
+    }
+    query
 }
 
 /// Pages through `query` on `chain`, handing every IBC event to `found`, until every one of

@@ -37,6 +37,9 @@ pub(super) fn filter_reason(
     policy: &stateset_packet_handlers::ics20::TransferPolicy,
     packet: &Packet,
 ) -> Option<&'static str> {
+    if stateset_channels::v2::is_v2(packet) {
+        return v2_filter_reason(policy, packet);
+    }
     if packet.source_port.as_str() != "transfer" {
         return None;
     }
@@ -44,6 +47,27 @@ pub(super) fn filter_reason(
         .check(packet.source_channel.as_str(), &packet.data)
         .err()
         .map(|r| r.as_str())
+}
+
+/// [`filter_reason`] of an IBC v2 packet: each JSON-encoded payload from a `transfer` port
+/// is checked as an ICS-20 packet on the source client (other encodings are not checked).
+fn v2_filter_reason(
+    policy: &stateset_packet_handlers::ics20::TransferPolicy,
+    packet: &Packet,
+) -> Option<&'static str> {
+    let payloads = match stateset_channels::v2::payloads(packet) {
+        Ok(p) => p,
+        Err(_) => return Some("malformed_v2_packet"),
+    };
+    payloads
+        .iter()
+        .filter(|p| p.source_port == "transfer" && p.encoding == "application/json")
+        .find_map(|p| {
+            policy
+                .check(packet.source_channel.as_str(), &p.value)
+                .err()
+                .map(|r| r.as_str())
+        })
 }
 
 /// Observes the latency from when each of `seqs` was seen until now.

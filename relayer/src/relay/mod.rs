@@ -49,7 +49,32 @@ pub struct Path {
     pub ordering: Ordering,
 }
 
+impl ChannelEnd {
+    /// The end of an IBC v2 path on `chain`: its light client `client` of the other chain,
+    /// registered with that chain's client of this one. Port, channel and connection follow
+    /// the carrying convention of [`stateset_channels::v2::relay`]: the port is
+    /// [`V2_PORT`](stateset_channels::v2::V2_PORT), the channel is the client id (v2 packets
+    /// are addressed by it), and there is no connection ([`V2_NO_CONNECTION`]).
+    pub fn v2(chain: &str, client: &str) -> Result<ChannelEnd, stateset_channels::ids::IdError> {
+        Ok(ChannelEnd {
+            chain: chain.to_string(),
+            port: stateset_channels::v2::V2_PORT.parse()?,
+            channel: client.parse()?,
+            connection: V2_NO_CONNECTION.parse()?,
+            client: client.to_string(),
+        })
+    }
+}
+
+/// The connection id an IBC v2 end carries: v2 has no connections.
+pub const V2_NO_CONNECTION: &str = "ibc-v2-none";
+
 impl Path {
+    /// Whether this is an IBC v2 path (client to client, no channel).
+    pub fn is_v2(&self) -> bool {
+        self.a.port.as_str() == stateset_channels::v2::V2_PORT
+    }
+
     /// The path seen from the other side.
     pub fn reversed(&self) -> Path {
         Path {
@@ -69,8 +94,15 @@ impl Path {
         ]
     }
 
-    /// A short name for logs: `chain:port/channel->chain:port/channel`.
+    /// A short name for logs: `chain:port/channel->chain:port/channel`, or for IBC v2
+    /// `chain:v2/client->chain:v2/client`.
     pub fn name(&self) -> String {
+        if self.is_v2() {
+            return format!(
+                "{}:v2/{}->{}:v2/{}",
+                self.a.chain, self.a.client, self.b.chain, self.b.client
+            );
+        }
         format!(
             "{}:{}/{}->{}:{}/{}",
             self.a.chain, self.a.port, self.a.channel, self.b.chain, self.b.port, self.b.channel

@@ -7,7 +7,7 @@ use stateset_channels::events::Packet;
 use stateset_channels::packet::{
     build_acknowledgement, build_recv_packet, build_timeout, build_timeout_on_close,
 };
-use stateset_channels::{paths, Ordering};
+use stateset_channels::{paths, v2, Ordering};
 use tracing::warn;
 
 use stateset_channels::commitment::{ack_commitment, packet_commitment};
@@ -41,11 +41,19 @@ pub(super) async fn relay_recv(
     packets: &[Packet],
 ) -> Result<SubmitOutcome, RelayError> {
     let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
+    let v2 = path.is_v2();
     let items = packets
         .iter()
         .map(|p| {
-            let key = paths::packet_commitment(&p.source_port, &p.source_channel, p.sequence);
-            (p.sequence, paths::key(&key))
+            let key = match v2 {
+                true => v2::packet_commitment_key(p.source_channel.as_str(), p.sequence),
+                false => paths::key(&paths::packet_commitment(
+                    &p.source_port,
+                    &p.source_channel,
+                    p.sequence,
+                )),
+            };
+            (p.sequence, key)
         })
         .collect();
     for p in packets {
@@ -65,18 +73,25 @@ pub(super) async fn relay_recv(
             // No commitment: acknowledged or timed out meanwhile.
             let proven = p.own.value.as_deref()?;
             let packet = packets.get(i)?;
-            if proven != packet_commitment(packet).as_slice() {
+            let expected = match v2 {
+                true => v2::v2_packet_commitment(packet).ok(),
+                false => Some(packet_commitment(packet)),
+            };
+            if expected.as_ref().map(|c| c.as_slice()) != Some(proven) {
                 if let Ok(mut m) = mismatched.lock() {
                     m.push(packet.sequence);
                 }
                 return None;
             }
-            Some(encode_any(&build_recv_packet(
-                packet,
-                p.own.proof.encode_to_vec(),
-                p.height,
-                p.signer,
-            )))
+            let proof = p.own.proof.encode_to_vec();
+            match v2 {
+                true => v2::build_v2_recv_packet(packet, proof, p.height, p.signer)
+                    .ok()
+                    .map(|m| encode_any(&m)),
+                false => Some(encode_any(&build_recv_packet(
+                    packet, proof, p.height, p.signer,
+                ))),
+            }
         },
     )
     .await?;
@@ -98,11 +113,19 @@ pub(super) async fn relay_acks(
     acks: &[(u64, (Packet, Vec<u8>))],
 ) -> Result<SubmitOutcome, RelayError> {
     let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
+    let v2 = path.is_v2();
     let items = acks
         .iter()
         .map(|(seq, (p, _))| {
-            let key = paths::packet_ack(&p.destination_port, &p.destination_channel, p.sequence);
-            (*seq, paths::key(&key))
+            let key = match v2 {
+                true => v2::packet_acknowledgement_key(p.destination_channel.as_str(), p.sequence),
+                false => paths::key(&paths::packet_ack(
+                    &p.destination_port,
+                    &p.destination_channel,
+                    p.sequence,
+                )),
+            };
+            (*seq, key)
         })
         .collect();
     let mismatched = std::sync::Mutex::new(Vec::new());
@@ -118,19 +141,29 @@ pub(super) async fn relay_acks(
         |i, proven| {
             let stored = proven.own.value.as_deref()?;
             let (p, ack) = &acks.get(i)?.1;
-            if stored != ack_commitment(ack).as_slice() {
+            let expected = match v2 {
+                true => v2::v2_ack_commitment(ack).ok(),
+                false => Some(ack_commitment(ack)),
+            };
+            if expected.as_ref().map(|c| c.as_slice()) != Some(stored) {
                 if let Ok(mut m) = mismatched.lock() {
                     m.push(p.sequence);
                 }
                 return None;
             }
-            Some(encode_any(&build_acknowledgement(
-                p,
-                ack.clone(),
-                proven.own.proof.encode_to_vec(),
-                proven.height,
-                proven.signer,
-            )))
+            let proof = proven.own.proof.encode_to_vec();
+            match v2 {
+                true => v2::build_v2_acknowledgement(p, ack, proof, proven.height, proven.signer)
+                    .ok()
+                    .map(|m| encode_any(&m)),
+                false => Some(encode_any(&build_acknowledgement(
+                    p,
+                    ack.clone(),
+                    proof,
+                    proven.height,
+                    proven.signer,
+                ))),
+            }
         },
     )
     .await?;
@@ -176,16 +209,19 @@ pub(super) async fn relay_timeouts(
 ) -> Result<SubmitOutcome, RelayError> {
     let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
     let ordered = path.ordering == Ordering::Ordered;
+    let v2 = path.is_v2();
     let items = packets
         .iter()
         .map(|p| {
             let (port, channel) = (&p.destination_port, &p.destination_channel);
-            let key = if ordered {
-                paths::next_sequence_recv(port, channel)
+            let key = if v2 {
+                v2::packet_receipt_key(channel.as_str(), p.sequence)
+            } else if ordered {
+                paths::key(&paths::next_sequence_recv(port, channel))
             } else {
-                paths::packet_receipt(port, channel, p.sequence)
+                paths::key(&paths::packet_receipt(port, channel, p.sequence))
             };
-            (p.sequence, paths::key(&key))
+            (p.sequence, key)
         })
         .collect();
     // A closed destination end: MsgTimeoutOnClose, proving the end closed at the same height.
@@ -227,6 +263,11 @@ pub(super) async fn relay_timeouts(
                 p.sequence
             };
             let proof = proven.own.proof.encode_to_vec();
+            if v2 {
+                return v2::build_v2_timeout(p, proof, proven.height, proven.signer)
+                    .ok()
+                    .map(|m| encode_any(&m));
+            }
             Some(match proven.shared {
                 Some(closed) => {
                     closed.value.as_ref()?;

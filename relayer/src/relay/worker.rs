@@ -306,8 +306,17 @@ impl CycleContext<'_> {
             dst.grpc()
                 .unreceived_packets(path.b.port.as_str(), path.b.channel.as_str(), &seqs),
             dst.rpc().status(),
-            dst.grpc()
-                .channel(path.b.port.as_str(), path.b.channel.as_str(), None),
+            async {
+                // IBC v2 has no channel ends to close.
+                match path.is_v2() {
+                    true => Ok(None),
+                    false => {
+                        dst.grpc()
+                            .channel(path.b.port.as_str(), path.b.channel.as_str(), None)
+                            .await
+                    }
+                }
+            },
         )?;
         let dst_closed = dst_end.is_some_and(|end| {
             stateset_channels::HandshakeState::from_channel_state(end.state)

@@ -16,6 +16,7 @@
 mod pair;
 mod paths;
 pub mod tasks;
+mod v2_paths;
 
 use std::collections::HashMap;
 use std::sync::Arc;

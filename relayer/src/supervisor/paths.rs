@@ -52,6 +52,7 @@ pub async fn discover_paths(
             Err(e) => e.report(),
         }
     }
+    paths.extend(super::v2_paths::discover_v2_paths(host, source, scope, &clients).await?);
     Ok(paths)
 }
 
