@@ -44,6 +44,9 @@ pub struct Metrics {
     pub txs_confirmed: IntCounterVec,
     /// Txs failed (chain, reason).
     pub txs_failed: IntCounterVec,
+    /// Txs sent once more with the gas or fee the chain asked for (chain, reason:
+    /// `out_of_gas`, `insufficient_fee`).
+    pub fee_adjustments: IntCounterVec,
     /// Gas used by the relayer's txs.
     pub gas_used: IntCounterVec,
     /// Fees paid (chain, denom), in the denom's base unit.
@@ -275,6 +278,12 @@ impl Metrics {
                 "txs_failed_total",
                 "Txs that failed, by reason",
                 &["chain", "kind", "reason"],
+            ),
+            fee_adjustments: counter(
+                &r,
+                "tx_fee_adjustments_total",
+                "Txs sent once more with the gas or fee the chain asked for, by reason",
+                &["chain", "reason"],
             ),
             gas_used: counter(
                 &r,

@@ -3,6 +3,7 @@
 //! - [`rpc`]: CometBFT RPC (status, blocks, commits, validators, ABCI queries, txs);
 //! - [`grpc`] and [`ibc_query`]: Cosmos SDK and IBC gRPC queries; [`ibc_v2_query`]: IBC v2's;
 //! - [`tx`]: signed transactions with fees from simulated gas and sequence recovery;
+//! - [`gas_price`]: the gas price of those fees, static or read from the chain;
 //! - [`proof`]: ICS-23 proofs, verified locally before use;
 //! - [`events`]: the websocket event source that reconnects by itself;
 //! - [`malformed`]: connections and channels read from a chain that cannot be used;
@@ -11,6 +12,7 @@
 pub mod error;
 pub mod events;
 pub mod fee_query;
+pub mod gas_price;
 pub mod grpc;
 pub mod ibc_query;
 pub mod ibc_v2_query;
@@ -193,6 +195,11 @@ impl ChainEndpoint {
     /// The relayer's address on this chain, when a key is loaded.
     pub fn signer_address(&self) -> Option<&str> {
         self.submitter.as_deref().map(TxSubmitter::address)
+    }
+
+    /// The gas price of the relayer's txs on this chain, when a key is loaded.
+    pub fn gas_price(&self) -> Option<&gas_price::DynamicGasPrice> {
+        self.submitter.as_deref().map(TxSubmitter::gas_price)
     }
 
     /// Signs and submits `msgs` in one tx and waits until it is in a block.

@@ -178,11 +178,12 @@ fn hermes_advice(norm: &str) -> Option<&'static str> {
         "chains[].packet_filter" => "Hermes' packet_filter is [chains.packet_policy] here, e.g. packet_policy = { allow_channels = [\"channel-0\"] } relays only transfers sent on channel-0 (deny_channels = [\"channel-1\"] refuses one); the ports whose handshakes are completed are [chains.serve] ports, e.g. serve = { ports = [\"transfer\"] }",
         "chains[].websocket_addr" => "the websocket is part of the event source here, e.g. event_source = { mode = \"push\", url = \"ws://127.0.0.1:26657/websocket\" }",
         "chains[].gas_adjustment" => "use gas_multiplier, e.g. gas_multiplier = 1.3",
+        "chains[].dynamic_gas_price" => "Hermes' dynamic_gas_price is the `dynamic` table of gas_price here (price stays, as the fallback), e.g. gas_price = { price = 0.0025, denom = \"uatom\", dynamic = { source = \"feemarket\", multiplier = 1.1, max = 0.1 } }",
         "chains[].address_type" => "addresses are Cosmos secp256k1 ones; delete the line and set the bech32 prefix, e.g. account_prefix = \"cosmos\"",
         "chains[].key_store_type" | "chains[].key_store_folder" => "keys are files under [global] key_dir; delete the line, e.g. [global] key_dir = \".stateset-relayer/keys\"",
         "chains[].client_refresh_rate" => "clients are refreshed by [daemon] refresh_fraction, e.g. refresh_fraction = 0.333",
         "chains[].ccv_consumer_chain" | "chains[].sequential_batch_tx" | "chains[].compat_mode"
-        | "chains[].query_packets_chunk_size" | "chains[].dynamic_gas_price"
+        | "chains[].query_packets_chunk_size"
         | "chains[].proof_specs" | "chains[].max_grpc_decoding_size" | "chains[].trusted_node"
         | "chains[].ics20_max_memo_size" | "chains[].ics20_max_receiver_size" | "chains[].excluded_sequences" => {
             "a Hermes key this relayer does not read; delete it (ICS-20 limits and excluded sequences go in [chains.packet_policy], e.g. packet_policy = { max_memo_bytes = 32768, excluded_sequences = { \"channel-0\" = [5, \"10..20\"] } })"
@@ -247,6 +248,11 @@ fn chain_form(key: &str) -> Option<&'static str> {
         "gas_price" => "a table like gas_price = { price = 0.001, denom = \"stake\" }",
         "gas_price.price" => "a number, e.g. gas_price = { price = 0.001, denom = \"stake\" }",
         "gas_price.denom" => "a denom, e.g. gas_price = { price = 0.001, denom = \"stake\" }",
+        "gas_price.dynamic" => "a table like dynamic = { source = \"feemarket\", multiplier = 1.1, max = 0.1, refresh = \"30s\" }, e.g. gas_price = { price = 0.0025, denom = \"uatom\", dynamic = { source = \"feemarket\", max = 0.1 } }",
+        "gas_price.dynamic.source" => "\"feemarket\" (x/feemarket, e.g. the Cosmos Hub) or \"osmosis\" (Osmosis' EIP-1559 base fee), e.g. dynamic = { source = \"feemarket\", max = 0.1 }",
+        "gas_price.dynamic.multiplier" => "a number, 1.0 or more, e.g. dynamic = { source = \"feemarket\", multiplier = 1.1, max = 0.1 }",
+        "gas_price.dynamic.max" => "the highest price per unit of gas, a number above 0, e.g. dynamic = { source = \"feemarket\", max = 0.1 }",
+        "gas_price.dynamic.refresh" => "a duration from 1s to 1h, e.g. dynamic = { source = \"feemarket\", max = 0.1, refresh = \"30s\" }",
         "gas_multiplier" => "a number from 1.0 to 10.0, e.g. gas_multiplier = 1.3",
         "max_gas" => "a positive amount of gas, e.g. max_gas = 4000000",
         "default_gas" => "a positive amount of gas, e.g. default_gas = 300000",

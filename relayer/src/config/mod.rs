@@ -32,7 +32,9 @@ pub use serve::ServeConfig;
 pub use signer::{SignerConfig, SignerKind};
 pub use types::derived_websocket_url;
 pub use types::{ChainConfig, DaemonConfig, GlobalConfig, StoreConfig, TelemetryConfig};
-pub use values::{BackupNode, EventSourceConfig, GasPrice, TrustThreshold};
+pub use values::{
+    BackupNode, DynamicGasConfig, EventSourceConfig, GasPrice, GasPriceSource, TrustThreshold,
+};
 
 /// A configuration error: the file, the key, the problem and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +159,8 @@ mod tests;
 mod tests_backup;
 #[cfg(test)]
 mod tests_bounds;
+#[cfg(test)]
+mod tests_dynamic_gas;
 #[cfg(test)]
 mod tests_hermes;
 #[cfg(test)]

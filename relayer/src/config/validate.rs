@@ -10,6 +10,7 @@
 //! | `daemon.max_backoff` | 1 second to 1 hour |
 //! | `gas_multiplier` | finite, 1.0 to 10.0 |
 //! | `gas_price.price` | finite, not negative |
+//! | `gas_price.dynamic.multiplier`, `.max`, `.refresh` | finite, 1.0 or more; finite, above 0; 1 second to 1 hour |
 //! | `fee_granter` | a bech32 account address with the chain's `account_prefix` |
 //! | `daemon.refresh_fraction` | finite, strictly between 0 and 1 |
 //! | `max_msg_num`, `max_tx_size`, `max_gas`, `default_gas` | positive (`max_gas >= default_gas`) |
@@ -21,7 +22,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use super::{ChainConfig, Config, DaemonConfig, EventSourceConfig, GlobalConfig};
+use super::{ChainConfig, Config, DaemonConfig, DynamicGasConfig, EventSourceConfig, GlobalConfig};
 
 /// `Err((key, message))`.
 pub(super) type Check = Result<(), (String, String)>;
@@ -208,12 +209,35 @@ fn gas(c: &ChainConfig) -> Check {
     if !is_denom(&c.gas_price.denom) {
         return bad("gas_price.denom", format!("`{}` is not a denom; expected 3 to 128 characters starting with a letter, e.g. gas_price = {{ price = 0.001, denom = \"stake\" }}", c.gas_price.denom));
     }
+    if let Some(d) = &c.gas_price.dynamic {
+        dynamic_gas(d)?;
+    }
     positive("default_gas", c.default_gas, 300_000)?;
     positive("max_gas", c.max_gas, 4_000_000)?;
     if c.max_gas < c.default_gas {
         return bad("max_gas", format!("{} is below default_gas ({}); expected at least default_gas, e.g. max_gas = 4000000", c.max_gas, c.default_gas));
     }
     Ok(())
+}
+
+/// `gas_price.dynamic`: a multiplier of at least 1, a positive cap, a sane refresh.
+fn dynamic_gas(d: &DynamicGasConfig) -> Check {
+    const EXAMPLE: &str =
+        "dynamic = { source = \"feemarket\", multiplier = 1.1, max = 0.1, refresh = \"30s\" }";
+    let m = d.multiplier;
+    if !(m.is_finite() && m >= 1.0) {
+        return bad("gas_price.dynamic.multiplier", format!("{m} is not allowed; expected a finite number, 1.0 or more (the chain's price is multiplied by it), e.g. {EXAMPLE}"));
+    }
+    let max = d.max;
+    if !(max.is_finite() && max > 0.0) {
+        return bad("gas_price.dynamic.max", format!("{max} is not a price cap; expected a finite number above 0 (the most paid per unit of gas), e.g. {EXAMPLE}"));
+    }
+    duration(
+        "gas_price.dynamic.refresh",
+        d.refresh,
+        (SECOND, HOUR),
+        "30s",
+    )
 }
 
 /// `fee_granter`: an account address of this chain.

@@ -5,14 +5,67 @@ use std::time::Duration;
 
 use serde::{de, Deserialize, Deserializer};
 
-/// `gas_price = { price = 0.001, denom = "stake" }`.
+/// `gas_price = { price = 0.001, denom = "stake" }`, optionally with a `dynamic` table:
+/// `gas_price = { price = 0.0025, denom = "uatom", dynamic = { source = "feemarket", max = 0.1 } }`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GasPrice {
-    /// Price per unit of gas (finite, not negative).
+    /// Price per unit of gas (finite, not negative); with `dynamic`, the price used while
+    /// the chain's current price cannot be read (a chain without the module).
     pub price: f64,
     /// Fee denom.
     pub denom: String,
+    /// Read the chain's current minimum gas price instead of using `price`.
+    #[serde(default)]
+    pub dynamic: Option<DynamicGasConfig>,
+}
+
+/// `gas_price.dynamic = { source = "feemarket", multiplier = 1.1, max = 0.1, refresh = "30s" }`:
+/// the price paid is the chain's current minimum × `multiplier`, at most `max`, read again at
+/// most every `refresh`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamicGasConfig {
+    /// Where the chain's current price is read.
+    pub source: GasPriceSource,
+    /// The chain's price is multiplied by this (finite, at least 1; default 1.1).
+    #[serde(default = "default_dynamic_multiplier")]
+    pub multiplier: f64,
+    /// The highest price paid per unit of gas (finite, positive).
+    pub max: f64,
+    /// How long a price read is used before it is read again (1 second to 1 hour;
+    /// default 30 seconds).
+    #[serde(default = "default_dynamic_refresh", with = "humantime_serde")]
+    pub refresh: Duration,
+}
+
+/// The module a dynamic gas price is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GasPriceSource {
+    /// x/feemarket (skip-mev/feemarket: Cosmos Hub and others):
+    /// `/feemarket.feemarket.v1.Query/GasPrice` in `gas_price.denom`.
+    Feemarket,
+    /// Osmosis' EIP-1559 txfees module: `/osmosis.txfees.v1beta1.Query/GetEipBaseFee`,
+    /// the base fee in the chain's base denom (uosmo).
+    Osmosis,
+}
+
+impl GasPriceSource {
+    /// The query's name in messages, e.g. "x/feemarket GasPrice".
+    pub fn query_name(self) -> &'static str {
+        match self {
+            GasPriceSource::Feemarket => "x/feemarket GasPrice",
+            GasPriceSource::Osmosis => "Osmosis txfees GetEipBaseFee",
+        }
+    }
+}
+
+fn default_dynamic_multiplier() -> f64 {
+    1.1
+}
+fn default_dynamic_refresh() -> Duration {
+    Duration::from_secs(30)
 }
 
 /// A trust threshold `n/d` in [1/3, 1]: `"1/3"`, or Hermes' table

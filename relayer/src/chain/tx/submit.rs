@@ -19,6 +19,7 @@ use super::builder::{fee_for_gas, gas_limit_from_simulation, SignedTx, TxBuilder
 use super::error::{classify, classify_message, TxError, TxPhase};
 use super::fee_adjust::FeeAdjust;
 use crate::chain::error::{grpc_is_transient, ChainError};
+use crate::chain::gas_price::{capped_min_fee, DynamicGasPrice};
 use crate::chain::grpc::{AccountState, GrpcClient};
 use crate::chain::retry::{hedged, with_retry, RetryPolicy};
 use crate::chain::rpc::RpcClient;
@@ -64,6 +65,8 @@ pub struct TxSubmitter {
     rpc: RpcClient,
     grpc: GrpcClient,
     config: ChainConfig,
+    /// The price per unit of gas: static, or read from the chain (`gas_price.dynamic`).
+    gas_price: DynamicGasPrice,
     account: Mutex<Option<AccountState>>,
     /// The latest block height read (see `ChainEndpoint::note_block`).
     blocks: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
@@ -94,6 +97,7 @@ impl TxSubmitter {
             address,
             rpc,
             grpc,
+            gas_price: DynamicGasPrice::new(config.id.as_str(), &config.gas_price),
             config,
             account: Mutex::new(None),
             blocks,
@@ -103,6 +107,11 @@ impl TxSubmitter {
     /// The signer's address.
     pub fn address(&self) -> &str {
         &self.address
+    }
+
+    /// The gas price of this chain's txs (static, or read from the chain).
+    pub fn gas_price(&self) -> &DynamicGasPrice {
+        &self.gas_price
     }
 
     fn tx_err(&self, source: TxError) -> ChainError {
@@ -144,8 +153,16 @@ impl TxSubmitter {
                     let Some(asked) = asked else {
                         return Err(ChainError::Tx { source, chain });
                     };
+                    if asked.min_fee > 0 {
+                        // The chain's price rose: read it again for this attempt.
+                        self.gas_price.expire().await;
+                    }
                     tracing::warn!(chain = %self.chain_id, reason = source.reason(), min_gas = asked.min_gas,
                         min_fee = asked.min_fee, "the chain asked for more gas or fee; sending once more with it");
+                    stateset_monitoring::global()
+                        .fee_adjustments
+                        .with_label_values(&[&self.chain_id, source.reason()])
+                        .inc();
                     adjust = Some(asked);
                 }
                 other => return other,
@@ -161,6 +178,9 @@ impl TxSubmitter {
         adjust: Option<FeeAdjust>,
     ) -> Result<SignedTx, ChainError> {
         let adjust = adjust.unwrap_or_default();
+        // Read (at most every `refresh`) before the account is locked: other sends need not
+        // wait for the query.
+        let price = self.gas_price.current(&self.grpc).await.price;
         let mut cached = self.account.lock().await;
         let builder = TxBuilder {
             chain_id: &self.chain_id,
@@ -176,10 +196,10 @@ impl TxSubmitter {
             *cached = Some(account);
             let result = async {
                 let gas = self
-                    .estimate_gas(&builder, &body, account)
+                    .estimate_gas(&builder, &body, account, price)
                     .await?
                     .max(adjust.min_gas);
-                let fee = self.fee(gas, adjust.min_fee);
+                let fee = self.fee(gas, adjust.min_fee, price);
                 let signed = builder
                     .sign(body.clone(), fee, account)
                     .await
@@ -218,15 +238,16 @@ impl TxSubmitter {
         }
     }
 
-    /// The fee for `gas` at the configured price, paid by `fee_granter`'s allowance when
-    /// one is configured.
-    /// The amount is at least `min_fee` (what the chain last asked for).
-    fn fee(&self, gas: u64, min_fee: u128) -> ibc_proto::cosmos::tx::v1beta1::Fee {
-        let mut fee = fee_for_gas(
-            gas,
-            self.config.gas_price.price,
-            &self.config.gas_price.denom,
-        );
+    /// The fee for `gas` at `price` (see [`DynamicGasPrice::current`]), paid by
+    /// `fee_granter`'s allowance when one is configured.
+    /// The amount is at least `min_fee` (what the chain last asked for), though with a
+    /// dynamic price never raised above `gas × gas_price.dynamic.max` for it.
+    fn fee(&self, gas: u64, min_fee: u128, price: f64) -> ibc_proto::cosmos::tx::v1beta1::Fee {
+        let mut fee = fee_for_gas(gas, price, &self.config.gas_price.denom);
+        let min_fee = match self.gas_price.cap() {
+            Some(max) => capped_min_fee(min_fee, gas, max),
+            None => min_fee,
+        };
         for coin in &mut fee.amount {
             if coin.amount.parse::<u128>().is_ok_and(|a| a < min_fee) {
                 coin.amount = min_fee.to_string();
@@ -242,8 +263,9 @@ impl TxSubmitter {
         builder: &TxBuilder<'_>,
         body: &[u8],
         account: AccountState,
+        price: f64,
     ) -> Result<u64, ChainError> {
-        let probe_fee = self.fee(self.config.max_gas, 0);
+        let probe_fee = self.fee(self.config.max_gas, 0, price);
         let probe = builder.unsigned(body.to_vec(), probe_fee, account);
         let simulated = with_retry(
             RetryPolicy::QUERY,
