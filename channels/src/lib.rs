@@ -32,6 +32,7 @@ pub mod ids;
 pub mod packet;
 pub mod paths;
 pub mod relay_plan;
+pub mod responses;
 mod state;
 pub mod v2;
 

@@ -172,7 +172,12 @@ async fn send_batched(
                 debug!(chain = %chain.id(), tx = %included.hash, what, count = tx.seqs.len(),
                     gas = included.gas_used, "batch included");
                 outcome.update_landed |= tx.carries_update;
-                outcome.landed.extend(tx.seqs);
+                let skip = if tx.carries_update { update.len() } else { 0 };
+                let noop = noop_sequences(chain, &included, &tx.seqs, skip);
+                let (noop, landed): (Vec<u64>, Vec<u64>) =
+                    tx.seqs.iter().partition(|s| noop.contains(s));
+                outcome.landed.extend(landed);
+                outcome.redundant.extend(noop);
             }
             Err(ChainError::Tx {
                 source: TxError::RedundantPacket { .. },
@@ -198,6 +203,35 @@ async fn send_batched(
             "a batch failed; the rest is retried next cycle");
     }
     Ok(outcome)
+}
+
+/// The sequences among `seqs` (the packet messages of `included`, after `skip` messages of
+/// client update) whose message the chain answered NOOP: another relayer delivered it
+/// first, and this one took no effect. Unreadable result data is logged and counted as
+/// malformed, and every message counts as having taken effect.
+fn noop_sequences(
+    chain: &ChainEndpoint,
+    included: &crate::chain::TxResult,
+    seqs: &[u64],
+    skip: usize,
+) -> Vec<u64> {
+    match stateset_channels::responses::noop_messages(&included.data) {
+        Ok(noop) => seqs
+            .iter()
+            .zip(noop.iter().skip(skip))
+            .filter(|(_, noop)| **noop)
+            .map(|(seq, _)| *seq)
+            .collect(),
+        Err(e) => {
+            warn!(chain = %chain.id(), tx = %included.hash, error = %e,
+                "the tx's message responses are unreadable; NOOP answers not counted");
+            stateset_monitoring::global()
+                .malformed_events
+                .with_label_values(&[chain.id()])
+                .inc();
+            Vec::new()
+        }
+    }
 }
 
 /// Splits a relay step into txs and journals each before it is sent.

@@ -55,6 +55,8 @@ pub struct TxResult {
     pub sequence: u64,
     /// The events it emitted.
     pub events: Vec<Event>,
+    /// Its result data: a `TxMsgData` with one response per message, in order.
+    pub data: Vec<u8>,
 }
 
 /// Submits txs signed by one key on one chain.
@@ -377,6 +379,7 @@ impl TxSubmitter {
                     fee: signed.fee.amount.clone(),
                     sequence: signed.sequence,
                     events: r.events,
+                    data: r.data.to_vec(),
                 });
             }
             polls += 1;
