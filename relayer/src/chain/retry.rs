@@ -15,6 +15,11 @@
 //! A copy runs with [`is_hedge_copy`] set, so a transport whose calls share one connection
 //! (gRPC multiplexes them over one HTTP/2 connection, where a delayed frame holds up every
 //! stream behind it) can send the copy over a connection of its own.
+//!
+//! On that one connection a delayed frame holds up every later gRPC call too, so no later
+//! gRPC call can answer and overtake a stuck one until the delay passes. A gRPC call is
+//! therefore also overtaken by a later RPC call to the same chain that answered: the node
+//! is reachable, and the gRPC connection is what holds the call up.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -88,6 +93,8 @@ pub const MAX_COPIES: usize = 2;
 /// An attempt younger than this is never hedged: a later call answering first within a
 /// few milliseconds says nothing about the link.
 const MIN_AGE_TO_HEDGE: Duration = Duration::from_millis(100);
+/// A gRPC attempt overtaken only by an RPC answer is never hedged younger than this.
+const MIN_AGE_TO_HEDGE_ON_SIBLING: Duration = Duration::from_millis(300);
 /// An overtaken attempt is hedged once it is this many times older than the latency of the
 /// call that overtook it (a slow kind of call is not hedged for being slow).
 const HEDGE_FACTOR: u32 = 4;
@@ -156,10 +163,61 @@ impl Link {
     /// succeeded, and the attempt is older than [`MIN_AGE_TO_HEDGE`] and than
     /// [`HEDGE_FACTOR`] times that call's latency.
     async fn overtaken(&self, t: Instant) {
-        let took = self.answered_since(t).await;
-        let age = MIN_AGE_TO_HEDGE.max(took.saturating_mul(HEDGE_FACTOR));
-        tokio::time::sleep_until(t + age).await;
+        self.overtaken_after(t, MIN_AGE_TO_HEDGE).await;
     }
+
+    /// [`Link::overtaken`] with `floor` in place of [`MIN_AGE_TO_HEDGE`]. The age is set by
+    /// the fastest call that overtook the attempt so far, and shortens when a faster one
+    /// answers: on a link that was slow a moment ago, the first overtaking call may itself
+    /// have been held up for seconds.
+    async fn overtaken_after(&self, t: Instant, floor: Duration) {
+        let mut rx = self.0.subscribe();
+        let mut fastest: Option<Duration> = None;
+        loop {
+            let (started, took) = *rx.borrow_and_update();
+            if started > t {
+                fastest = Some(fastest.map_or(took, |f| f.min(took)));
+            }
+            let deadline = fastest.map(|f| t + floor.max(f.saturating_mul(HEDGE_FACTOR)));
+            let changed = tokio::select! {
+                () = sleep_until_or_never(deadline) => return,
+                changed = rx.changed() => changed,
+            };
+            if changed.is_err() {
+                // No more answers can come: the deadline known so far is all there is.
+                sleep_until_or_never(deadline).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or for ever without one.
+async fn sleep_until_or_never(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves when an attempt started at `t` is overtaken on `own`, or on `sibling` once it
+/// is also [`MIN_AGE_TO_HEDGE_ON_SIBLING`] old (calls of another transport are no measure
+/// of how long this kind of call takes).
+async fn overtaken_on(own: &Link, sibling: Option<&Link>, t: Instant) {
+    match sibling {
+        Some(other) => tokio::select! {
+            () = own.overtaken(t) => {}
+            () = other.overtaken_after(t, MIN_AGE_TO_HEDGE_ON_SIBLING) => {}
+        },
+        None => own.overtaken(t).await,
+    }
+}
+
+/// Resolves once a call to `chain`'s `endpoint` (`rpc` or `grpc`) started after `t` has
+/// succeeded: the link works again. For waits that should end when it does (a backoff after
+/// a transport failure).
+pub async fn link_answered_since(chain: &str, endpoint: &'static str, t: Instant) {
+    Link::of(chain, endpoint).answered_since(t).await;
 }
 
 /// Runs `op` until it succeeds, fails for good, or runs out of retries. Every attempt is
@@ -248,6 +306,8 @@ where
         let started = Instant::now();
         (started, call.await)
     };
+    // A gRPC call is also overtaken by an answer of the chain's RPC (see the module docs).
+    let sibling = (labels[1] == "grpc").then(|| Link::of(labels[0], "rpc"));
     let mut copies = FuturesUnordered::new();
     copies.push(timed(HEDGE_COPY.scope(is_hedge_copy(), op())));
     *sent = 1;
@@ -263,7 +323,7 @@ where
                     Err(_) => {}
                 }
             }
-            () = link.overtaken(last_start), if hedge_ready => {
+            () = overtaken_on(link, sibling.as_ref(), last_start), if hedge_ready => {
                 stateset_monitoring::global().rpc_hedges.with_label_values(labels).inc();
                 last_start = Instant::now();
                 copies.push(timed(HEDGE_COPY.scope(true, op())));
@@ -353,6 +413,87 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_overtaking_answer_is_superseded_by_a_fast_one() {
+        // The first call to overtake the stuck one took 1 s (the link was slow): 4 s would
+        // be the hedge age. A 5 ms answer right after sets it back to the 100 ms floor.
+        let calls = AtomicUsize::new(0);
+        let chain = "hedge-10";
+        let start = Instant::now();
+        let later = |delay_ms: u64, took_ms: u64| async move {
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            with_retry(RetryPolicy::QUERY, chain, "rpc", "other", || async {
+                tokio::time::sleep(Duration::from_millis(took_ms)).await;
+                Ok::<_, ChainError>(())
+            })
+            .await
+            .unwrap();
+        };
+        let (answer, (), ()) = tokio::join!(
+            hanging_then_fast(chain, &calls),
+            later(10, 1000),
+            later(1100, 5)
+        );
+        assert_eq!(answer.unwrap(), 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        let took = start.elapsed();
+        assert!(
+            took < Duration::from_millis(1200),
+            "hedged at {took:?}, not at 4 s"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_grpc_call_is_overtaken_by_an_rpc_answer_of_the_same_chain() {
+        // gRPC calls share one connection: while it is held up, only RPC can show the node
+        // answers again.
+        let calls = AtomicUsize::new(0);
+        let chain = "hedge-8";
+        let start = Instant::now();
+        let (answer, ()) = tokio::join!(
+            with_retry(RetryPolicy::QUERY, chain, "grpc", "hang", || async {
+                match calls.fetch_add(1, Ordering::SeqCst) {
+                    0 => std::future::pending().await,
+                    _ => Ok::<_, ChainError>(7),
+                }
+            }),
+            async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                quick(chain).await;
+            }
+        );
+        assert_eq!(answer.unwrap(), 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // At the sibling floor, not after a timeout.
+        let took = start.elapsed();
+        assert!(took >= MIN_AGE_TO_HEDGE_ON_SIBLING, "{took:?}");
+        assert!(took < Duration::from_millis(350), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_rpc_call_is_not_overtaken_by_a_grpc_answer() {
+        // RPC calls have connections of their own: a gRPC answer says nothing about them.
+        let calls = AtomicUsize::new(0);
+        let chain = "hedge-9";
+        let (r, ()) = tokio::join!(
+            with_retry(RetryPolicy::QUERY, chain, "rpc", "slow", || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Ok::<_, ChainError>(1)
+            }),
+            async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                with_retry(RetryPolicy::QUERY, chain, "grpc", "fast", || async {
+                    Ok::<_, ChainError>(())
+                })
+                .await
+                .unwrap();
+            }
+        );
+        assert_eq!(r.unwrap(), 1);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test(start_paused = true)]

@@ -121,7 +121,9 @@ pub async fn run_scanner(
         };
         let pause = scan.after_pass(outcome, &mut backoff);
         let waited = match pause {
-            Some(wait) => sleep_or_cancel(wait, &shutdown).await,
+            Some((wait, transient)) => {
+                pause_until_link_back(chain.id(), wait, transient, &shutdown).await
+            }
             None => wait_for_block(&mut triggers, &mut source_up, settings.poll, &shutdown).await,
         };
         if !waited {
@@ -161,11 +163,32 @@ fn is_transient(e: &ScanError) -> bool {
     }
 }
 
-/// Sleeps `wait`; false when `shutdown` came first.
-async fn sleep_or_cancel(wait: Duration, shutdown: &CancellationToken) -> bool {
+/// The shortest pause after a failed pass, even when the link is back at once.
+const MIN_PAUSE_AFTER_FAILURE: Duration = Duration::from_millis(100);
+
+/// Sleeps `wait` after a failed pass; false when `shutdown` came first. After a transport
+/// failure (`transient`) the pause ends early, though not before
+/// [`MIN_PAUSE_AFTER_FAILURE`], once a call to the chain's RPC started after it has
+/// answered: the link works again, and a block sent meanwhile should not wait out a backoff
+/// that grew while it did not.
+async fn pause_until_link_back(
+    chain: &str,
+    wait: Duration,
+    transient: bool,
+    shutdown: &CancellationToken,
+) -> bool {
+    let failed_at = tokio::time::Instant::now();
+    let back = async {
+        if !transient {
+            return std::future::pending().await;
+        }
+        crate::chain::retry::link_answered_since(chain, "rpc", failed_at).await;
+        tokio::time::sleep_until(failed_at + MIN_PAUSE_AFTER_FAILURE).await;
+    };
     tokio::select! {
         _ = shutdown.cancelled() => false,
         _ = tokio::time::sleep(wait) => true,
+        () = back => true,
     }
 }
 
@@ -247,12 +270,13 @@ impl Scan<'_> {
     }
 
     /// Reports a pass (gauges, log), wakes the workers when it recorded blocks, and
-    /// returns the pause before the next one when it failed.
+    /// returns the pause before the next one when it failed, and whether the failure was
+    /// the transport's.
     fn after_pass(
         &self,
         outcome: Result<bool, (ScanError, bool)>,
         backoff: &mut Backoff,
-    ) -> Option<Duration> {
+    ) -> Option<(Duration, bool)> {
         let id = self.chain.id();
         let m = stateset_monitoring::global();
         if let Some(n) = self.next {
@@ -268,15 +292,17 @@ impl Scan<'_> {
             .with_label_values(&[id])
             .set(i64::from(error.is_none()));
         if progressed {
+            debug!(chain = %id, scanned = self.next.unwrap_or(1).saturating_sub(1), "blocks recorded");
             self.wake.notify_waiters();
         }
         let Some(e) = error else {
             backoff.reset();
             return None;
         };
-        let wait = pause_after_failure(backoff, progressed, is_transient(&e));
+        let transient = is_transient(&e);
+        let wait = pause_after_failure(backoff, progressed, transient);
         warn!(chain = %id, error = %e, retry_in = ?wait, "scanner: chain unreadable");
-        Some(wait)
+        Some((wait, transient))
     }
 
     /// Where this pass starts.
@@ -478,6 +504,49 @@ mod tests {
         );
         assert_eq!(super::pruned(&e("height 5 is not available")), Some(None));
         assert_eq!(super::pruned(&e("connection refused")), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_after_a_transport_failure_ends_when_the_link_answers_again() {
+        use crate::chain::retry::{with_retry, RetryPolicy};
+        let shutdown = CancellationToken::new();
+        let chain = "scan-pause-1";
+        let start = tokio::time::Instant::now();
+        let answer = async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            with_retry(RetryPolicy::QUERY, chain, "rpc", "status", || async {
+                Ok::<_, crate::chain::ChainError>(())
+            })
+            .await
+            .unwrap();
+        };
+        let (waited, ()) = tokio::join!(
+            pause_until_link_back(chain, Duration::from_secs(2), true, &shutdown),
+            answer
+        );
+        assert!(waited);
+        assert_eq!(
+            start.elapsed(),
+            MIN_PAUSE_AFTER_FAILURE,
+            "not the 2 s backoff"
+        );
+
+        // Any other failure waits its pause out, answers or not.
+        let start = tokio::time::Instant::now();
+        let answer = async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            with_retry(RetryPolicy::QUERY, chain, "rpc", "status", || async {
+                Ok::<_, crate::chain::ChainError>(())
+            })
+            .await
+            .unwrap();
+        };
+        let (waited, ()) = tokio::join!(
+            pause_until_link_back(chain, Duration::from_secs(2), false, &shutdown),
+            answer
+        );
+        assert!(waited);
+        assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
     #[tokio::test(start_paused = true)]

@@ -379,7 +379,7 @@ impl TxSubmitter {
                     fee: signed.fee.amount.clone(),
                     sequence: signed.sequence,
                     events: r.events,
-                    data: r.data.to_vec(),
+                    data: result_data(&r.data),
                 });
             }
             polls += 1;
@@ -409,6 +409,17 @@ impl TxSubmitter {
             crate::chain::next_block_or(&self.blocks, POLL_INTERVAL).await;
         }
     }
+}
+
+/// A tx result's data as bytes. tendermint-rpc hands over the JSON string as it came:
+/// the base64 text CometBFT writes, not the bytes it stands for. Bytes that are not base64
+/// text (a transport that decoded them already) are used as they are; a `TxMsgData` starts
+/// with a field tag below 0x20, never a base64 character.
+fn result_data(data: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .unwrap_or_else(|_| data.to_vec())
 }
 
 /// What to do after broadcast attempt number `attempt` (0 for the first).

@@ -95,3 +95,20 @@ fn refusals_are_not_retried() {
         Broadcast::Failed(_)
     ));
 }
+
+#[test]
+fn result_data_is_the_bytes_behind_the_base64_text() {
+    // A TxMsgData with one MsgRecvPacketResponse (result SUCCESS), as the RPC writes it.
+    let raw: &[u8] = &[
+        0x12, 0x2e, 0x0a, 0x2a, b'/', b'i', b'b', b'c', b'.', b'c', b'o', b'r', b'e', b'.', b'c',
+        b'h', b'a', b'n', b'n', b'e', b'l', b'.', b'v', b'1', b'.', b'M', b's', b'g', b'R', b'e',
+        b'c', b'v', b'P', b'a', b'c', b'k', b'e', b't', b'R', b'e', b's', b'p', b'o', b'n', b's',
+        b'e', 0x12, 0x00,
+    ];
+    use base64::Engine;
+    let text = base64::engine::general_purpose::STANDARD.encode(raw);
+    assert_eq!(super::result_data(text.as_bytes()), raw);
+    // Already bytes: kept as they are.
+    assert_eq!(super::result_data(raw), raw);
+    assert_eq!(super::result_data(b""), b"");
+}
