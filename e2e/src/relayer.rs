@@ -386,8 +386,43 @@ impl Daemon {
     }
 }
 
+impl Daemon {
+    /// With `E2E_KEEP_DAEMON_LOGS=<dir>`, copies the log into that directory (named after
+    /// this home's temporary directory and the start), for reading after the test's
+    /// temporary files are gone, e.g. a chaos run's debug log with `RUST_LOG`.
+    fn keep_log(&self) {
+        let Some(dir) = std::env::var_os("E2E_KEEP_DAEMON_LOGS") else {
+            return;
+        };
+        let dir = PathBuf::from(dir);
+        let home = self
+            .log_path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let name = self
+            .log_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let to = dir.join(format!("{home}-{name}"));
+        let copied =
+            std::fs::create_dir_all(&dir).and_then(|()| std::fs::copy(&self.log_path, &to));
+        match copied {
+            Ok(_) => eprintln!("daemon log kept: {}", to.display()),
+            Err(e) => eprintln!(
+                "daemon log {} not kept in {}: {e}",
+                self.log_path.display(),
+                dir.display()
+            ),
+        }
+    }
+}
+
 impl Drop for Daemon {
     fn drop(&mut self) {
+        self.keep_log();
         if let Some(mut child) = self.child.take() {
             child.kill().ok();
             child.wait().ok();

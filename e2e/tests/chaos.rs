@@ -300,6 +300,11 @@ fn chaos_loses_nothing() {
     // 3. Clean again: the next batch each way, sent at once.
     pa.set_mode(Mode::Clean);
     pb.set_mode(Mode::Clean);
+    // For reading a kept daemon log (E2E_KEEP_DAEMON_LOGS) against the moment of recovery.
+    let clean_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    println!("proxies clean at unix time {clean_at:.3}");
     let recovery = both_ways(&users, &mut ab, &mut ba);
     print_counters("A total", pa.counters());
     print_counters("B total", pb.counters());

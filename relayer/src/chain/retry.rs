@@ -88,8 +88,10 @@ impl RetryPolicy {
     }
 }
 
-/// Copies of one attempt in flight at most (the first and one hedge).
-pub const MAX_COPIES: usize = 2;
+/// Copies of one attempt in flight at most: the first and up to two hedges (a hedge sent
+/// while the link was still bad can be stuck as well; each further copy needs a call made
+/// after the newest one to have answered).
+pub const MAX_COPIES: usize = 3;
 /// An attempt younger than this is never hedged: a later call answering first within a
 /// few milliseconds says nothing about the link.
 const MIN_AGE_TO_HEDGE: Duration = Duration::from_millis(100);
@@ -410,6 +412,38 @@ mod tests {
         // Hedged once the attempt was MIN_AGE_TO_HEDGE old, not after a timeout.
         assert!(
             start.elapsed() < Duration::from_millis(150),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_third_copy_goes_when_the_hedge_is_stuck_too() {
+        // The first copy and the hedge both went out on the bad link and hang; a call made
+        // after the hedge answers, so a third copy goes and answers.
+        let calls = AtomicUsize::new(0);
+        let chain = "hedge-11";
+        let start = Instant::now();
+        let (answer, (), ()) = tokio::join!(
+            with_retry(RetryPolicy::QUERY, chain, "rpc", "hang", || async {
+                match calls.fetch_add(1, Ordering::SeqCst) {
+                    0 | 1 => std::future::pending().await,
+                    _ => Ok::<_, ChainError>(7),
+                }
+            }),
+            async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                quick(chain).await;
+            },
+            async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                quick(chain).await;
+            }
+        );
+        assert_eq!(answer.unwrap(), 7);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+        assert!(
+            start.elapsed() < Duration::from_millis(450),
             "{:?}",
             start.elapsed()
         );
