@@ -1,9 +1,9 @@
-//! The relayer's TOML configuration: `[global]`, `[store]`, `[telemetry]`, `[daemon]` and
-//! `[[chains]]` (with `[chains.packet_policy]` and `[chains.serve]`), familiar to Hermes
-//! operators. Every error names the file, the key path (e.g. `chains[1].gas_multiplier`),
-//! the expected form and an example; values that parse but make no sense (NaN, zero or
-//! huge durations, zero batch limits, bad bech32 prefixes, ...) are refused the same way
-//! (the bounds are in `validate.rs` and config.toml).
+//! The relayer's TOML configuration: `[global]`, `[store]`, `[history]`, `[telemetry]`,
+//! `[daemon]` and `[[chains]]` (with `[chains.packet_policy]` and `[chains.serve]`),
+//! familiar to Hermes operators. Every error names the file, the key path (e.g.
+//! `chains[1].gas_multiplier`), the expected form and an example; values that parse but
+//! make no sense (NaN, zero or huge durations, zero batch limits, bad bech32 prefixes, ...)
+//! are refused the same way (the bounds are in `validate.rs` and config.toml).
 
 #![cfg_attr(
     not(test),
@@ -31,7 +31,9 @@ pub use policy::{PacketPolicy, SequenceRange};
 pub use serve::ServeConfig;
 pub use signer::{SignerConfig, SignerKind};
 pub use types::derived_websocket_url;
-pub use types::{ChainConfig, DaemonConfig, GlobalConfig, StoreConfig, TelemetryConfig};
+pub use types::{
+    ChainConfig, DaemonConfig, GlobalConfig, HistoryConfig, StoreConfig, TelemetryConfig,
+};
 pub use values::{
     BackupNode, DynamicGasConfig, EventSourceConfig, GasPrice, GasPriceSource, TrustThreshold,
 };
@@ -78,6 +80,9 @@ pub struct Config {
     /// Where progress is kept.
     #[serde(default)]
     pub store: StoreConfig,
+    /// The packet history kept in the store.
+    #[serde(default)]
+    pub history: HistoryConfig,
     /// The metrics and status server.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
@@ -163,6 +168,8 @@ mod tests_bounds;
 mod tests_dynamic_gas;
 #[cfg(test)]
 mod tests_hermes;
+#[cfg(test)]
+mod tests_history;
 #[cfg(test)]
 mod tests_new_keys;
 #[cfg(test)]

@@ -87,6 +87,31 @@ impl Default for StoreConfig {
     }
 }
 
+/// `[history]`: the packet history kept in the store, for the API and web console.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryConfig {
+    /// Keep a history of the packets the relayer sees.
+    pub enabled: bool,
+    /// How long a packet is kept after it was first seen (1 minute to 365 days; default
+    /// 7 days).
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
+    /// Most packets kept; beyond them the oldest are removed (1 to 100,000,000; default
+    /// 1,000,000).
+    pub max_packets: usize,
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            retention: Duration::from_secs(7 * 86400),
+            max_packets: 1_000_000,
+        }
+    }
+}
+
 /// `[telemetry]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

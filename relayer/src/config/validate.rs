@@ -17,12 +17,17 @@
 //! | `daemon.clear_interval` | 1 to 1,000,000 blocks |
 //! | `daemon.quarantine_after` | at least 1 |
 //! | `max_node_lag` | 1 to 10,000 blocks |
+//! | `history.retention` | 1 minute to 365 days |
+//! | `history.max_packets` | 1 to 100,000,000 packets |
 //! | `backup_nodes[].rpc_addr` | not the primary's nor another backup's |
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use super::{ChainConfig, Config, DaemonConfig, DynamicGasConfig, EventSourceConfig, GlobalConfig};
+use super::{
+    ChainConfig, Config, DaemonConfig, DynamicGasConfig, EventSourceConfig, GlobalConfig,
+    HistoryConfig,
+};
 
 /// `Err((key, message))`.
 pub(super) type Check = Result<(), (String, String)>;
@@ -70,6 +75,7 @@ fn positive(key: &str, value: u64, example: u64) -> Check {
 pub(super) fn config(c: &Config) -> Check {
     global(&c.global)?;
     daemon(&c.daemon)?;
+    history(&c.history)?;
     c.signer.check()?;
     if c.store.path.as_os_str().is_empty() {
         return bad(
@@ -143,6 +149,26 @@ fn daemon(d: &DaemonConfig) -> Check {
         return bad(
             "daemon.quarantine_after",
             "0 would quarantine packets before their first submission; expected at least 1, e.g. quarantine_after = 3".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Most packets `history.max_packets` allows.
+const MAX_HISTORY_PACKETS: usize = 100_000_000;
+
+fn history(h: &HistoryConfig) -> Check {
+    // Not `duration`: humantime writes 365 days as "11months 30days 3h 50m 24s".
+    if !(MINUTE..=YEAR).contains(&h.retention) {
+        return bad(
+            "history.retention",
+            format!("\"{}\" is out of range; expected a duration from 1m to 365days, e.g. retention = \"7d\"", humantime::format_duration(h.retention)),
+        );
+    }
+    if !(1..=MAX_HISTORY_PACKETS).contains(&h.max_packets) {
+        return bad(
+            "history.max_packets",
+            format!("{} is out of range; expected a number of packets from 1 to {MAX_HISTORY_PACKETS}, e.g. max_packets = 1000000 (to keep no history, write enabled = false)", h.max_packets),
         );
     }
     Ok(())

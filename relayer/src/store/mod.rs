@@ -3,7 +3,10 @@
 //! ledger of the packets it sent that are not finished yet, and a journal of submitted txs.
 //!
 //! Everything the relayer saw is recorded here before it acts on it; the relaying workers
-//! read their work from the ledgers.
+//! read their work from the ledgers. The [`history`] keeps what became of each packet, for
+//! the API's "where is my transfer?".
+
+pub mod history;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -13,6 +16,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use prost::Message;
 use serde::{Deserialize, Serialize};
 use stateset_channels::events::Packet;
+
+pub use history::{
+    summarize_packet, App, Cursor, History, HistoryFilter, InvalidCursor, PacketHistory, PacketId,
+    PacketSummary, Page, Step, StepKind,
+};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +33,12 @@ pub enum StoreError {
         /// The sled error.
         #[source]
         source: sled::Error,
+    },
+    /// A record that should be there is not.
+    #[error("store: no record under {key}")]
+    Missing {
+        /// The key.
+        key: String,
     },
     /// A record could not be decoded.
     #[error("store: corrupt record under {key}: {detail}")]
@@ -136,6 +150,7 @@ impl PacketRecord {
 pub struct Store {
     db: sled::Db,
     path: String,
+    history: History,
 }
 
 impl Store {
@@ -149,10 +164,9 @@ impl Store {
                 path: "(temporary)".into(),
                 source,
             })?;
-        Ok(Store {
-            db,
-            path: "(temporary)".into(),
-        })
+        let path = "(temporary)".to_string();
+        let history = History::open(&db, &path)?;
+        Ok(Store { db, path, history })
     }
 
     /// Opens (or creates) the store at `path`.
@@ -166,7 +180,12 @@ impl Store {
                 path: p.clone(),
                 source,
             })?;
-        Ok(Store { db, path: p })
+        let history = History::open(&db, &p)?;
+        Ok(Store {
+            db,
+            path: p,
+            history,
+        })
     }
 
     fn err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
@@ -206,6 +225,11 @@ impl Store {
             path: self.path.clone(),
             decoded: Default::default(),
         })
+    }
+
+    /// The packet history (a handle sharing the store's trees).
+    pub fn history(&self) -> History {
+        self.history.clone()
     }
 
     /// Journals a tx about to be submitted; returns its journal id.
@@ -413,5 +437,9 @@ impl Ledger {
     }
 }
 
+#[cfg(test)]
+mod history_tests;
+#[cfg(test)]
+mod history_tests_query;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,175 @@
+//! Writing the history: recording packets and steps, and pruning. Each change of a packet
+//! and its index entries is one transaction.
+
+use std::time::Duration;
+
+use super::{
+    abort, decode, encode, entries, key_name, keys, read_count, History, Index, PacketHistory,
+    PacketId, PacketSummary, Step, Tx, TxResult, COUNT, MAX_STEPS, PRUNE_BATCH,
+};
+use crate::store::StoreError;
+
+impl History {
+    /// Records `summary` with no steps (a packet already recorded is kept as it is).
+    /// Returns whether it was new.
+    pub fn record(&self, summary: &PacketSummary) -> Result<bool, StoreError> {
+        let id = keys::id_key(&summary.id);
+        let record = PacketHistory {
+            summary: summary.clone(),
+            steps: Vec::new(),
+        };
+        let bytes = encode(&id, &record)?;
+        let index = entries(&record, &id);
+        self.txn(|tx| {
+            if tx.packets.get(&id)?.is_some() {
+                return Ok(false);
+            }
+            tx.packets.insert(id.as_slice(), bytes.as_slice())?;
+            for (which, key) in &index {
+                tx.index(*which).insert(key.as_slice(), id.as_slice())?;
+            }
+            add_count(tx, 1)?;
+            Ok(true)
+        })
+    }
+
+    /// Adds `step` to the packet `id` (recorded before: else [`StoreError::Missing`]), in
+    /// order of time, then height; a step equal to one it has is not added again. Beyond
+    /// [`MAX_STEPS`] the oldest step but the first is dropped.
+    pub fn add_step(&self, id: &PacketId, step: Step) -> Result<(), StoreError> {
+        let key = keys::id_key(id);
+        let step = Step {
+            tx_hash: step
+                .tx_hash
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty()),
+            ..step
+        };
+        self.txn(|tx| {
+            let Some(bytes) = tx.packets.get(&key)? else {
+                return abort(StoreError::Missing {
+                    key: key_name(&key),
+                });
+            };
+            let mut record = decode(&key, &bytes).or_else(abort)?;
+            if record.steps.contains(&step) {
+                return Ok(());
+            }
+            let before = entries(&record, &key);
+            let at = record
+                .steps
+                .partition_point(|s| (s.time, s.height) <= (step.time, step.height));
+            record.steps.insert(at, step.clone());
+            while record.steps.len() > MAX_STEPS {
+                record.steps.remove(1);
+            }
+            let after = entries(&record, &key);
+            tx.packets
+                .insert(key.as_slice(), encode(&key, &record).or_else(abort)?)?;
+            reindex(tx, &key, &before, &after)
+        })
+    }
+
+    /// Removes the packets first seen before `now - retention`, then the oldest beyond
+    /// `max_packets`, each with its index entries. Returns how many were removed.
+    pub fn prune(
+        &self,
+        now: u64,
+        retention: Duration,
+        max_packets: usize,
+    ) -> Result<usize, StoreError> {
+        let cutoff = now.saturating_sub(retention.as_secs());
+        let mut removed = self.remove_oldest(Some(cutoff), u64::MAX)?;
+        let cap = u64::try_from(max_packets).unwrap_or(u64::MAX);
+        let excess = self.count()?.saturating_sub(cap);
+        removed = removed.saturating_add(self.remove_oldest(None, excess)?);
+        Ok(removed)
+    }
+
+    /// Removes up to `budget` of the oldest packets, only those first seen before `cutoff`
+    /// when given. Returns how many were removed.
+    fn remove_oldest(&self, cutoff: Option<u64>, mut budget: u64) -> Result<usize, StoreError> {
+        let mut removed = 0usize;
+        while budget > 0 {
+            let upper = cutoff.map(|c| c.to_be_bytes().to_vec());
+            let take = usize::try_from(budget).map_or(PRUNE_BATCH, |b| b.min(PRUNE_BATCH));
+            let batch = match upper {
+                Some(u) => self.by_time.range(..u),
+                None => self.by_time.iter(),
+            }
+            .take(take)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(self.err())?;
+            if batch.is_empty() {
+                break;
+            }
+            for (time_key, id) in batch {
+                if self.remove(&time_key, &id)? {
+                    removed = removed.saturating_add(1);
+                    budget -= 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes the packet `id` found under `time_key` in the time index, with its index
+    /// entries; an entry naming a packet that is not there (or that has another time) is
+    /// removed alone. Returns whether a packet was removed.
+    fn remove(&self, time_key: &[u8], id: &[u8]) -> Result<bool, StoreError> {
+        self.txn(|tx| {
+            let Some(bytes) = tx.packets.get(id)? else {
+                tx.index(Index::Time).remove(time_key)?;
+                return Ok(false);
+            };
+            match decode(id, &bytes) {
+                Ok(record) => {
+                    let index = entries(&record, id);
+                    if !index.contains(&(Index::Time, time_key.to_vec())) {
+                        tx.index(Index::Time).remove(time_key)?;
+                        return Ok(false);
+                    }
+                    for (which, key) in &index {
+                        tx.index(*which).remove(key.as_slice())?;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "removing a corrupt packet history record; its index entries other than time may remain");
+                    tx.index(Index::Time).remove(time_key)?;
+                }
+            }
+            tx.packets.remove(id)?;
+            add_count(tx, -1)?;
+            Ok(true)
+        })
+    }
+}
+
+/// Moves the index entries of packet `id` from `before` to `after`.
+fn reindex(
+    tx: &Tx<'_>,
+    id: &[u8],
+    before: &[(Index, Vec<u8>)],
+    after: &[(Index, Vec<u8>)],
+) -> TxResult<()> {
+    for gone in before.iter().filter(|e| !after.contains(e)) {
+        tx.index(gone.0).remove(gone.1.as_slice())?;
+    }
+    for new in after.iter().filter(|e| !before.contains(e)) {
+        tx.index(new.0).insert(new.1.as_slice(), id)?;
+    }
+    Ok(())
+}
+
+/// Adds `delta` to the packet count.
+fn add_count(tx: &Tx<'_>, delta: i64) -> TxResult<()> {
+    let old = tx.meta.get(COUNT)?;
+    let count = read_count(old.as_deref()).or_else(abort)?;
+    let count = if delta < 0 {
+        count.saturating_sub(delta.unsigned_abs())
+    } else {
+        count.saturating_add(delta.unsigned_abs())
+    };
+    tx.meta.insert(COUNT, &count.to_be_bytes())?;
+    Ok(())
+}
