@@ -66,7 +66,10 @@ impl PacketSequences {
 }
 
 /// Records the height of the first answer of a multi-page query.
-fn record_height(first: &OnceLock<u64>, height: Option<ibc_proto::ibc::core::client::v1::Height>) {
+pub(crate) fn record_height(
+    first: &OnceLock<u64>,
+    height: Option<ibc_proto::ibc::core::client::v1::Height>,
+) {
     // Only the first page's height is kept: later `set`s fail on purpose.
     let _ = first.set(height.map_or(0, |h| h.revision_height));
 }

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use crate::chain::error::ChainError;
 use crate::chain::grpc::GrpcClient;
-use crate::chain::ibc_query::PacketSequences;
+use crate::chain::ibc_query::{record_height, PacketSequences};
 use crate::chain::paging::{all_pages, in_chunks, Page};
 use crate::chain::retry::{with_retry, RetryPolicy};
 use stateset_channels::v2::channel::{
@@ -36,22 +36,12 @@ impl GrpcClient {
         &self,
         client_id: &str,
     ) -> Result<Option<CounterpartyInfo>, ChainError> {
-        let name = "client.v2.CounterpartyInfo";
         let req = QueryCounterpartyInfoRequest {
             client_id: client_id.to_string(),
         };
-        let answer = with_retry(
-            RetryPolicy::QUERY,
-            self.chain_id(),
-            "grpc",
-            name,
-            || async {
-                self.unary::<_, QueryCounterpartyInfoResponse>(COUNTERPARTY_INFO, req.clone())
-                    .await
-                    .map_err(self.status_error(name))
-            },
-        )
-        .await;
+        let answer: Result<QueryCounterpartyInfoResponse, _> = self
+            .v2_call("client.v2.CounterpartyInfo", COUNTERPARTY_INFO, req)
+            .await;
         match answer {
             Ok(resp) => Ok(resp.counterparty_info),
             Err(ChainError::Grpc {
@@ -162,7 +152,7 @@ impl GrpcClient {
             };
             let r: QueryPacketCommitmentsResponse =
                 self.v2_call(name, PACKET_COMMITMENTS, req).await?;
-            let _ = first.set(r.height.map_or(0, |h| h.revision_height));
+            record_height(first, r.height);
             Ok(Page::new(r.commitments, r.pagination))
         })
         .await?;
