@@ -23,6 +23,7 @@ pub mod paging;
 pub mod proof;
 pub mod retry;
 pub mod rpc;
+pub mod seen;
 pub mod staking;
 pub mod transfer_query;
 pub mod tx;

@@ -97,6 +97,9 @@ pub const MAX_COPIES: usize = 3;
 const MIN_AGE_TO_HEDGE: Duration = Duration::from_millis(100);
 /// A gRPC attempt overtaken only by an RPC answer is never hedged younger than this.
 const MIN_AGE_TO_HEDGE_ON_SIBLING: Duration = Duration::from_millis(300);
+/// The shortest wait before a retry, even when the link has answered since the attempt.
+const MIN_RETRY_WAIT: Duration = Duration::from_millis(20);
+
 /// An overtaken attempt is hedged once it is this many times older than the latency of the
 /// call that overtook it (a slow kind of call is not hedged for being slow).
 const HEDGE_FACTOR: u32 = 4;
@@ -242,19 +245,27 @@ where
     let labels = [chain, endpoint, what];
     let mut delays = policy.backoff().build();
     loop {
+        let tried_at = Instant::now();
         let err = match attempt(&policy, &link, &labels, &mut op, &mut 0).await {
             Ok(v) => return Ok(v),
             Err(e) if !e.is_transient() => return Err(e),
             Err(e) => e,
         };
+        let failed_at = Instant::now();
         let Some(delay) = delays.next() else {
             return Err(err);
         };
         tracing::debug!(%err, ?delay, call = what, "retrying chain call");
-        let failed_at = Instant::now();
+        // The link works again once a call started after this attempt has answered: the
+        // attempt met a fault of the moment it was sent (or of a delay it was held in),
+        // and the retry need not wait out a backoff meant for a link that is down.
+        let back = async {
+            link.answered_since(tried_at).await;
+            tokio::time::sleep_until(failed_at + MIN_RETRY_WAIT).await;
+        };
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
-            _ = link.answered_since(failed_at), if policy.hedge => {}
+            () = back, if policy.hedge => {}
         }
     }
 }
@@ -351,7 +362,12 @@ fn observe<T>(
                 .with_label_values(labels)
                 .observe(took.as_secs_f64());
         }
-        Err(_) => m.rpc_errors.with_label_values(labels).inc(),
+        Err(e) => {
+            m.rpc_errors.with_label_values(labels).inc();
+            if e.is_transient() {
+                crate::chain::seen::note_transport_failure(labels[0]);
+            }
+        }
     }
     result
 }
@@ -620,6 +636,48 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_that_fails_after_a_newer_call_answered_is_retried_at_once() {
+        // The attempt was held up (a delayed exchange) and failed late; a call started
+        // after it answered meanwhile, so the link works: no 30 s backoff.
+        let calls = AtomicUsize::new(0);
+        let chain = "hedge-4b";
+        let policy = RetryPolicy {
+            first_delay: Duration::from_secs(30),
+            max_delay: Duration::from_secs(30),
+            max_retries: 1,
+            hedge: false,
+        };
+        let start = Instant::now();
+        let (r, ()) = tokio::join!(
+            with_retry(
+                RetryPolicy {
+                    hedge: true,
+                    ..policy
+                },
+                chain,
+                "rpc",
+                "late",
+                || async {
+                    match calls.fetch_add(1, Ordering::SeqCst) {
+                        0 => {
+                            tokio::time::sleep(Duration::from_millis(80)).await;
+                            Err(transient("hedge-4b"))
+                        }
+                        _ => Ok(3),
+                    }
+                }
+            ),
+            async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                quick(chain).await;
+            }
+        );
+        assert_eq!(r.unwrap(), 3);
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(start.elapsed(), Duration::from_millis(80) + MIN_RETRY_WAIT);
     }
 
     #[tokio::test(start_paused = true)]

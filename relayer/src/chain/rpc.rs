@@ -260,8 +260,14 @@ impl RpcClient {
     /// `/status`: node info and sync info (of the node in use).
     pub async fn status(&self) -> Result<status::Response, ChainError> {
         self.check_nodes().await;
-        self.call("status", |c| async move { c.status().await })
-            .await
+        let status = self
+            .call("status", |c| async move { c.status().await })
+            .await?;
+        crate::chain::seen::note_height(
+            &self.chain_id,
+            status.sync_info.latest_block_height.value(),
+        );
+        Ok(status)
     }
 
     /// The latest committed height.

@@ -111,20 +111,34 @@ pub async fn run_scanner(
         settings,
         next: None,
         ahead_of: None,
+        results_not_ready: false,
     };
     let mut backoff = Backoff::scanner();
-    let mut source_up = true;
+    let mut signals = BlockSignals {
+        chain: id.clone(),
+        source_up: true,
+        heights: crate::chain::seen::heights_seen(&id),
+    };
     loop {
         let outcome = tokio::select! {
             _ = shutdown.cancelled() => break,
             r = scan.step(&shutdown) => r,
         };
         let pause = scan.after_pass(outcome, &mut backoff);
+        let scanned = scan.next.unwrap_or(1).saturating_sub(1);
         let waited = match pause {
             Some((wait, transient)) => {
                 pause_until_link_back(chain.id(), wait, transient, &shutdown).await
             }
-            None => wait_for_block(&mut triggers, &mut source_up, settings.poll, &shutdown).await,
+            None => {
+                let poll = match scan.results_not_ready {
+                    true => settings.poll.min(RESULTS_NOT_READY_POLL),
+                    false => settings.poll,
+                };
+                signals
+                    .wait_for_block(&mut triggers, poll, scanned, &shutdown)
+                    .await
+            }
         };
         if !waited {
             break;
@@ -193,47 +207,95 @@ async fn pause_until_link_back(
 }
 
 /// How often the scanner polls while the push event source is down (between its
-/// [`ChainEvent::Down`] and [`ChainEvent::Resubscribed`]): a block should not wait for the
-/// source's reconnect backoff.
+/// [`ChainEvent::Down`] and [`ChainEvent::Resubscribed`]) or the chain's link has just
+/// failed: a block should not wait for the source's reconnect backoff, nor for a stream
+/// that a bad link may be holding up without the source knowing.
 const POLL_WHILE_SOURCE_DOWN: Duration = Duration::from_millis(100);
+/// How long after a call to the chain failed on the transport the scanner keeps polling
+/// every [`POLL_WHILE_SOURCE_DOWN`].
+const FAST_POLL_AFTER_FAILURE: Duration = Duration::from_secs(5);
 
-/// Waits for the event source to announce a block, or `poll` (at most
-/// [`POLL_WHILE_SOURCE_DOWN`] while the source is down); false on `shutdown`.
-/// `source_up` follows the source's Down / Resubscribed announcements.
-async fn wait_for_block(
+/// How soon the scanner reads again when the latest block's results were not saved yet:
+/// the block was announced, and the txs in it (the relayer's own among them) should not
+/// wait for the next block's announcement to be seen.
+const RESULTS_NOT_READY_POLL: Duration = Duration::from_millis(50);
+
+/// What tells the scanner that a new block may be there, besides its poll.
+struct BlockSignals {
+    chain: String,
+    /// Follows the push source's Down / Resubscribed announcements.
+    source_up: bool,
+    /// The highest height any task's call to the chain has seen ([`crate::chain::seen`]).
+    heights: tokio::sync::watch::Receiver<u64>,
+}
+
+impl BlockSignals {
+    /// The poll interval now: `poll`, or at most [`POLL_WHILE_SOURCE_DOWN`] while the push
+    /// source is down or the link failed within [`FAST_POLL_AFTER_FAILURE`].
+    fn poll(&self, pushed: bool, poll: Duration) -> Duration {
+        let source_down = pushed && !self.source_up;
+        let link_failing =
+            crate::chain::seen::transport_failed_within(&self.chain, FAST_POLL_AFTER_FAILURE);
+        if source_down || link_failing {
+            poll.min(POLL_WHILE_SOURCE_DOWN)
+        } else {
+            poll
+        }
+    }
+
+    /// Waits for the event source to announce a block, for another task to see a height
+    /// above `scanned`, or for the poll ([`BlockSignals::poll`]); false on `shutdown`.
+    async fn wait_for_block(
+        &mut self,
+        triggers: &mut Option<tokio::sync::mpsc::Receiver<ChainEvent>>,
+        poll: Duration,
+        scanned: u64,
+        shutdown: &CancellationToken,
+    ) -> bool {
+        let poll = self.poll(triggers.is_some(), poll);
+        // Only what is reported from now on: the pass just made saw the rest.
+        self.heights.borrow_and_update();
+        let heights = &mut self.heights;
+        let source_up = &mut self.source_up;
+        let seen_higher = async {
+            loop {
+                if heights.changed().await.is_err() {
+                    return std::future::pending::<()>().await;
+                }
+                if *heights.borrow_and_update() > scanned {
+                    return;
+                }
+            }
+        };
+        tokio::select! {
+            _ = shutdown.cancelled() => false,
+            _ = tokio::time::sleep(poll) => true,
+            () = seen_higher => true,
+            () = announced(triggers, source_up) => true,
+        }
+    }
+}
+
+/// Resolves when the push source (if any) announces something; notes Down / Resubscribed
+/// in `source_up`. One read covers every announcement so far.
+async fn announced(
     triggers: &mut Option<tokio::sync::mpsc::Receiver<ChainEvent>>,
     source_up: &mut bool,
-    poll: Duration,
-    shutdown: &CancellationToken,
-) -> bool {
-    let poll = match (triggers.is_some(), *source_up) {
-        (true, false) => poll.min(POLL_WHILE_SOURCE_DOWN),
-        _ => poll,
-    };
+) {
     let note = |event: &ChainEvent, up: &mut bool| match event {
         ChainEvent::Down => *up = false,
         ChainEvent::Resubscribed { .. } => *up = true,
         ChainEvent::NewBlock { .. } | ChainEvent::Tx { .. } => {}
     };
-    let pushed = async {
-        match triggers.as_mut() {
-            Some(rx) => {
-                let Some(event) = rx.recv().await else {
-                    return std::future::pending::<()>().await;
-                };
-                note(&event, source_up);
-                // One read covers every announcement so far.
-                while let Ok(event) = rx.try_recv() {
-                    note(&event, source_up);
-                }
-            }
-            None => std::future::pending().await,
-        }
+    let Some(rx) = triggers.as_mut() else {
+        return std::future::pending().await;
     };
-    tokio::select! {
-        _ = shutdown.cancelled() => false,
-        _ = tokio::time::sleep(poll) => true,
-        _ = pushed => true,
+    let Some(event) = rx.recv().await else {
+        return std::future::pending().await;
+    };
+    note(&event, source_up);
+    while let Ok(event) = rx.try_recv() {
+        note(&event, source_up);
     }
 }
 
@@ -249,6 +311,8 @@ struct Scan<'a> {
     next: Option<u64>,
     /// The stored height found above the chain's at start (a reset chain), while it lasts.
     ahead_of: Option<u64>,
+    /// The last pass found the latest block's results not saved yet: read again soon.
+    results_not_ready: bool,
 }
 
 impl Scan<'_> {
@@ -263,6 +327,9 @@ impl Scan<'_> {
         report_ahead(self.chain.id(), &mut self.ahead_of, latest);
         let (next, error) = self.scan_range(from, latest, shutdown).await;
         self.next = Some(next);
+        // The pass stopped short of the latest block without a failure: its results were
+        // not saved yet (they are, moments after the block is announced).
+        self.results_not_ready = error.is_none() && next <= latest;
         match error {
             None => Ok(next > from),
             Some(e) => Err((e, next > from)),
@@ -549,23 +616,31 @@ mod tests {
         assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
 
+    fn signals(chain: &str) -> BlockSignals {
+        BlockSignals {
+            chain: chain.to_string(),
+            source_up: true,
+            heights: crate::chain::seen::heights_seen(chain),
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn while_the_event_source_is_down_the_scanner_polls_faster() {
         let (tx, rx) = tokio::sync::mpsc::channel(8);
         let mut triggers = Some(rx);
-        let mut up = true;
+        let mut s = signals("scan-source-down-1");
         let shutdown = CancellationToken::new();
         let poll = Duration::from_millis(500);
         // Up: a quiet source leaves the scanner to its `poll`.
         let start = tokio::time::Instant::now();
-        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
+        assert!(s.wait_for_block(&mut triggers, poll, 0, &shutdown).await);
         assert_eq!(start.elapsed(), poll);
         // Down: the announcement wakes it, and it then polls every 100 ms.
         tx.send(ChainEvent::Down).await.unwrap();
-        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
-        assert!(!up);
+        assert!(s.wait_for_block(&mut triggers, poll, 0, &shutdown).await);
+        assert!(!s.source_up);
         let start = tokio::time::Instant::now();
-        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
+        assert!(s.wait_for_block(&mut triggers, poll, 0, &shutdown).await);
         assert_eq!(start.elapsed(), POLL_WHILE_SOURCE_DOWN);
         // Resubscribed: back to `poll`.
         tx.send(ChainEvent::Resubscribed {
@@ -573,10 +648,67 @@ mod tests {
         })
         .await
         .unwrap();
-        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
-        assert!(up);
+        assert!(s.wait_for_block(&mut triggers, poll, 0, &shutdown).await);
+        assert!(s.source_up);
         let start = tokio::time::Instant::now();
-        assert!(wait_for_block(&mut triggers, &mut up, poll, &shutdown).await);
+        assert!(s.wait_for_block(&mut triggers, poll, 0, &shutdown).await);
         assert_eq!(start.elapsed(), poll);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_height_another_task_saw_above_the_scanned_one_wakes_the_scanner() {
+        let chain = "scan-seen-1";
+        let (_tx, rx) = tokio::sync::mpsc::channel::<ChainEvent>(8);
+        let mut triggers = Some(rx);
+        let mut s = signals(chain);
+        let shutdown = CancellationToken::new();
+        let poll = Duration::from_millis(500);
+        // Seen before the wait (the scanner's own pass): no wake, the poll ends it.
+        crate::chain::seen::note_height(chain, 10);
+        let start = tokio::time::Instant::now();
+        assert!(s.wait_for_block(&mut triggers, poll, 9, &shutdown).await);
+        assert_eq!(
+            start.elapsed(),
+            poll,
+            "what the pass saw does not wake it again"
+        );
+        // Reported during the wait, but not above the scanned height: no wake.
+        let start = tokio::time::Instant::now();
+        let report = async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            crate::chain::seen::note_height(chain, 10);
+            crate::chain::seen::note_height(chain, 11);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            crate::chain::seen::note_height(chain, 13);
+        };
+        let (woke, ()) = tokio::join!(s.wait_for_block(&mut triggers, poll, 12, &shutdown), report);
+        assert!(woke);
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_millis(100),
+            "woken by 13 > 12"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_a_transport_failure_the_scanner_polls_faster_for_a_while() {
+        let chain = "scan-link-failed-1";
+        let (_tx, rx) = tokio::sync::mpsc::channel::<ChainEvent>(8);
+        let mut triggers = Some(rx);
+        let mut s = signals(chain);
+        let shutdown = CancellationToken::new();
+        let poll = Duration::from_millis(500);
+        crate::chain::seen::note_transport_failure(chain);
+        let start = tokio::time::Instant::now();
+        assert!(s.wait_for_block(&mut triggers, poll, 0, &shutdown).await);
+        assert_eq!(start.elapsed(), POLL_WHILE_SOURCE_DOWN);
+        tokio::time::advance(FAST_POLL_AFTER_FAILURE).await;
+        let start = tokio::time::Instant::now();
+        assert!(s.wait_for_block(&mut triggers, poll, 0, &shutdown).await);
+        assert_eq!(
+            start.elapsed(),
+            poll,
+            "back to the poll once the link is quiet"
+        );
     }
 }

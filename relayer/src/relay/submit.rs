@@ -355,9 +355,11 @@ pub(super) async fn prove_and_submit(
         keys: &keys,
         has_shared,
     };
+    let started = std::time::Instant::now();
     let Some(mut built) = request.build_at(None, &build).await? else {
         return Ok(SubmitOutcome::default());
     };
+    let proven = started.elapsed();
     let update = match client_update(submitter, prover, client, built.proof_block).await {
         Ok(update) => update,
         // The client moved past the proof height meanwhile (the other direction's worker or
@@ -377,7 +379,15 @@ pub(super) async fn prove_and_submit(
         }
         Err(e) => return Err(e.into()),
     };
+    let updated = started.elapsed();
     let outcome = send_batched(submitter, store, what, update, built.msgs, alone).await?;
+    debug!(
+        what,
+        proven_ms = proven.as_millis(),
+        updated_ms = updated.as_millis(),
+        included_ms = started.elapsed().as_millis(),
+        "relay step timings"
+    );
     if outcome.update_landed {
         count_client_update(submitter, client, prover);
     }

@@ -62,8 +62,12 @@ async fn run_steps(
     let wake = &signals.wake;
     let mut backoff = Backoff::relay_cycle();
     loop {
-        // Registered before the cycle, so that a block recorded while it runs is not missed.
-        let woken = [wake[0].notified(), wake[1].notified()];
+        // Registered before the cycle, so that a block recorded while it runs is not missed:
+        // `notify_waiters` wakes only futures already enabled (or polled).
+        let (woken_a, woken_b) = (wake[0].notified(), wake[1].notified());
+        tokio::pin!(woken_a, woken_b);
+        woken_a.as_mut().enable();
+        woken_b.as_mut().enable();
         let outcome = tokio::select! {
             _ = shutdown.cancelled() => return,
             r = parts.run(steps, memory) => r,
@@ -101,11 +105,10 @@ async fn run_steps(
                 quarantined = report.quarantined, "relayed");
             continue;
         }
-        let [a, b] = woken;
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = a => {}
-            _ = b => {}
+            _ = woken_a => {}
+            _ = woken_b => {}
             _ = tokio::time::sleep(IDLE_WAKE) => {}
         }
     }
