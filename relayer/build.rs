@@ -25,7 +25,7 @@ const SOURCES: &[&str] = &[
 
 const FALLBACK: &str = "<!doctype html>
 <html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stateset relayer</title></head>
-<body style=\"font-family: system-ui, sans-serif; margin: 3em;\">
+<body>
 <h1>Stateset relayer</h1>
 <p>console not built: run <code>scripts/build-console</code>, then build the relayer again.</p>
 <p>The daemon's endpoints: <a href=\"/status\">/status</a>, <a href=\"/metrics\">/metrics</a>,

@@ -11,7 +11,7 @@ import { Wallets } from "./views/Wallets";
 
 export function App() {
   const route = useRoute();
-  const [link, setLink] = useState<LinkState>("connecting");
+  const [link, setLink] = useState<LinkState>("idle");
   const [needToken, setNeedToken] = useState(false);
   const [epoch, setEpoch] = useState(0);
   useEffect(() => onLinkState(setLink), []);
@@ -50,7 +50,7 @@ export function App() {
         </nav>
         <div className={`link link-${link}`} data-testid="link-state" data-state={link} title="live updates (websocket)">
           <span className="dot" />
-          {link === "live" ? "live" : link === "connecting" ? "connecting" : "reconnecting"}
+          {{ idle: "polling", live: "live", connecting: "connecting", down: "reconnecting" }[link]}
         </div>
       </header>
       <main key={epoch}>{view}</main>

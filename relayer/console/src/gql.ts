@@ -110,19 +110,30 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>)
 }
 
 /** The websocket's state, for the header's indicator. */
-export type LinkState = "connecting" | "live" | "down";
+/** "idle": no subscription open (the view polls), so no socket. */
+export type LinkState = "idle" | "connecting" | "live" | "down";
 type LinkListener = (s: LinkState) => void;
 const linkListeners = new Set<LinkListener>();
-let linkState: LinkState = "connecting";
+/** The socket's own state; shown only while a subscription is open. */
+let socketState: Exclude<LinkState, "idle"> = "connecting";
 
-function setLinkState(s: LinkState) {
-  linkState = s;
+function linkState(): LinkState {
+  return resubscribers.size === 0 ? "idle" : socketState;
+}
+
+function setSocketState(s: Exclude<LinkState, "idle">) {
+  socketState = s;
+  emitLinkState();
+}
+
+function emitLinkState() {
+  const s = linkState();
   linkListeners.forEach((f) => f(s));
 }
 
 export function onLinkState(f: LinkListener): () => void {
   linkListeners.add(f);
-  f(linkState);
+  f(linkState());
   return () => linkListeners.delete(f);
 }
 
@@ -145,10 +156,10 @@ function socket(): Client {
       return token ? { authorization: `Bearer ${token}` } : {};
     },
     on: {
-      connecting: () => setLinkState("connecting"),
-      connected: () => setLinkState("live"),
+      connecting: () => setSocketState("connecting"),
+      connected: () => setSocketState("live"),
       closed: (event) => {
-        setLinkState("down");
+        setSocketState("down");
         const code = (event as CloseEvent | undefined)?.code;
         // 4401 Unauthorized / 4403 Forbidden: the token was refused.
         if (code === 4401 || code === 4403) authRequired();
@@ -196,8 +207,10 @@ export function subscribe<T>(
   };
   start();
   resubscribers.add(start);
+  emitLinkState();
   return () => {
     resubscribers.delete(start);
     stop?.();
+    emitLinkState();
   };
 }

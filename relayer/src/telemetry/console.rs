@@ -15,7 +15,7 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const NO_CACHE: &str = "no-cache";
 /// `Content-Security-Policy` of the console's pages: its own scripts and styles only, and
 /// its API (`/graphql` over HTTP and websocket) on the same origin.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
 img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'";
 
 /// One embedded file, as served.

@@ -93,6 +93,8 @@ function Stream({ chain, port, channel }: Props) {
   const recent = useQuery<{ packets: { items: Packet[] } }>(RECENT, { filter: { chain, port, channel } }, 30_000);
   const [rows, setRows] = useState<Packet[]>([]);
   const [live, setLive] = useState(0);
+  // Packets a live event touched: only their rows flash (not the whole first load).
+  const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   // A (re)load of the recent packets merges into what the stream already showed.
   useEffect(() => {
     const items = recent.data?.packets.items;
@@ -113,6 +115,7 @@ function Stream({ chain, port, channel }: Props) {
       if (packet.port !== port) return;
       setRows((old) => applyStep(old, packet, step));
       setLive((n) => n + 1);
+      setTouched((old) => (old.has(packetKey(packet)) ? old : new Set(old).add(packetKey(packet))));
     },
   );
   return (
@@ -150,13 +153,14 @@ function Stream({ chain, port, channel }: Props) {
               const recv = stepOf(p, "received");
               const end = stepOf(p, "acknowledged") ?? stepOf(p, "timed_out");
               const failed = p.steps.find((s) => s.kind === "acknowledged" && s.success === false);
+              const flash = touched.has(packetKey(p)) ? "flash" : undefined;
               return (
                 <tr
                   key={packetKey(p)}
                   data-testid="packet-row"
                   data-sequence={p.sequence}
                   data-status={p.status}
-                  className="flash"
+                  className={flash}
                 >
                   <td className="num mono">
                     <a href={`#/lookup/${encodeURIComponent(p.chain)}/${encodeURIComponent(p.port)}/${encodeURIComponent(p.channel)}/${p.sequence}`}>
@@ -164,7 +168,7 @@ function Stream({ chain, port, channel }: Props) {
                     </a>
                   </td>
                   <td>
-                    <span key={p.status} className="flash">
+                    <span key={p.status} className={flash}>
                       <StatusBadge status={p.status} />
                     </span>
                     {failed && <Badge tone="bad">error ack</Badge>}
