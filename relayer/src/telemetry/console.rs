@@ -1,9 +1,11 @@
 //! The web console (`relayer/console/`), embedded in the binary at compile time by
 //! `relayer/build.rs` and served from memory at `/`: `index.html` (never cached, so a new
 //! daemon's console is picked up at once) and the content-hashed files under `assets/`
-//! (cached for a year, immutable). The console routes on the URL's hash; any other path
-//! without a dot in its last segment also gets `index.html`. Without a built
-//! `console/dist/` a placeholder page says how to build it.
+//! (cached for a year, immutable). The console routes on the URL's hash; any other
+//! one-segment path without a dot (`/wallets`) also gets `index.html`; deeper ones do not,
+//! since the page names its assets relatively (`./assets/…`, so that it also works behind a
+//! proxy that mounts the daemon under a prefix). Without a built `console/dist/` a
+//! placeholder page says how to build it.
 
 mod files {
     include!(concat!(env!("OUT_DIR"), "/console_assets.rs"));
@@ -36,9 +38,9 @@ pub fn is_built() -> bool {
     files::BUILT
 }
 
-/// The file to answer a `GET` of the URL path `path` with: `/` and any path without a dot
-/// in its last segment (outside `/assets/`) are `index.html`; an embedded file is itself;
-/// anything else is `None` (a 404).
+/// The file to answer a `GET` of the URL path `path` with: an embedded file is itself; `/`
+/// and any other one-segment path without a dot are `index.html`; anything else is `None`
+/// (a 404).
 pub fn asset(path: &str) -> Option<Asset> {
     let rel = path.trim_start_matches('/');
     if rel.split('/').any(|s| s == "..") {
@@ -47,8 +49,7 @@ pub fn asset(path: &str) -> Option<Asset> {
     if let Some(body) = find(rel) {
         return Some(describe(rel, body));
     }
-    let last = rel.rsplit('/').next().unwrap_or(rel);
-    if rel.starts_with("assets/") || last.contains('.') {
+    if rel.contains('/') || rel.contains('.') {
         return None;
     }
     find("index.html").map(|body| describe("index.html", body))
@@ -112,7 +113,9 @@ mod tests {
         }
         assert_eq!(asset("/index.html"), Some(index));
         assert_eq!(asset("/overview"), Some(index));
-        assert_eq!(asset("/path/a-1/transfer"), Some(index));
+        assert_eq!(asset("/lookup"), Some(index));
+        // Deeper paths would resolve the page's relative asset paths wrongly.
+        assert_eq!(asset("/path/a-1/transfer"), None);
     }
 
     #[test]
