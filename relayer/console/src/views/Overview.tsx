@@ -1,5 +1,6 @@
 // Overview: chains, paths (live backlog), the clients' trusting periods, tasks.
 
+import { useRef } from "react";
 import { formatDuration, formatTimeLeft, timeLeftSeverity } from "../format";
 import { useQuery, useSubscription } from "../hooks";
 import { href } from "../route";
@@ -15,6 +16,7 @@ const OVERVIEW = `query Overview {
 }`;
 
 const BACKLOG = `subscription Backlog { backlog { ${PATH_FIELDS} } }`;
+const CLIENT_UPDATES = `subscription ClientUpdates { clientUpdates { chain clientId height time } }`;
 
 interface OverviewData {
   chains: Chain[];
@@ -31,6 +33,13 @@ export function Overview() {
   const subError = useSubscription<{ backlog: Path[] }>(BACKLOG, {}, (d) =>
     q.setData((old) => (old ? { ...old, paths: d.backlog } : old)),
   );
+  // A client update moves its time left: reload (at most every 2 s) rather than wait for the poll.
+  const lastReload = useRef(0);
+  useSubscription<{ clientUpdates: unknown }>(CLIENT_UPDATES, {}, () => {
+    if (Date.now() - lastReload.current < 2000) return;
+    lastReload.current = Date.now();
+    q.refetch();
+  });
   const d = q.data;
   return (
     <div className="stack">

@@ -2,6 +2,7 @@
 // moving sent → received → acknowledged in place as the relayer records the steps.
 
 import { useEffect, useState } from "react";
+import { gql } from "../gql";
 import { formatDuration, formatTime } from "../format";
 import { useNow, useQuery, useSubscription } from "../hooks";
 import { applyStep, packetKey, stepOf } from "../steps";
@@ -17,6 +18,9 @@ const PENDING = `query Pending($chain: String!, $port: String!, $channel: String
 }`;
 const RECENT = `query Recent($filter: PacketFilter) {
   packets(filter: $filter, first: 50) { items { ${PACKET_FIELDS} } next }
+}`;
+const CLEAR = `mutation Clear($chain: String!, $port: String!, $channel: String!) {
+  clearPackets(chain: $chain, port: $port, channel: $channel) { scheduled }
 }`;
 const STEPS = `subscription Steps($chain: String, $channel: String) {
   packetSteps(chain: $chain, channel: $channel) { packet { ${PACKET_FIELDS} } step { kind chain height time txHash success detail } }
@@ -135,56 +139,58 @@ function Stream({ chain, port, channel }: Props) {
       {rows.length === 0 ? (
         <Empty>{recent.loading ? "loading…" : "no packet recorded on this path yet; new ones appear here as they are sent"}</Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th className="num">Seq</th>
-              <th>Status</th>
-              <th>Packet</th>
-              <th>Sent</th>
-              <th>Send tx</th>
-              <th>Recv tx</th>
-              <th>Ack / timeout tx</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((p) => {
-              const sent = stepOf(p, "sent");
-              const recv = stepOf(p, "received");
-              const end = stepOf(p, "acknowledged") ?? stepOf(p, "timed_out");
-              const failed = p.steps.find((s) => s.kind === "acknowledged" && s.success === false);
-              const flash = touched.has(packetKey(p)) ? "flash" : undefined;
-              return (
-                <tr
-                  key={packetKey(p)}
-                  data-testid="packet-row"
-                  data-sequence={p.sequence}
-                  data-status={p.status}
-                  className={flash}
-                >
-                  <td className="num mono">
-                    <a href={`#/lookup/${encodeURIComponent(p.chain)}/${encodeURIComponent(p.port)}/${encodeURIComponent(p.channel)}/${p.sequence}`}>
-                      {p.sequence}
-                    </a>
-                  </td>
-                  <td>
-                    <span key={p.status} className={flash}>
-                      <StatusBadge status={p.status} />
-                    </span>
-                    {failed && <Badge tone="bad">error ack</Badge>}
-                  </td>
-                  <td>
-                    <AppSummary app={p.app} />
-                  </td>
-                  <td className="mono nowrap">{formatTime(sent?.time ?? p.firstSeen)}</td>
-                  <td><TxHash hash={sent?.txHash} /></td>
-                  <td><TxHash hash={recv?.txHash} /></td>
-                  <td><TxHash hash={end?.txHash} /></td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <div className="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th className="num">Seq</th>
+                <th>Status</th>
+                <th>Packet</th>
+                <th>Sent</th>
+                <th>Send tx</th>
+                <th>Recv tx</th>
+                <th>Ack / timeout tx</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((p) => {
+                const sent = stepOf(p, "sent");
+                const recv = stepOf(p, "received");
+                const end = stepOf(p, "acknowledged") ?? stepOf(p, "timed_out");
+                const failed = p.steps.find((s) => s.kind === "acknowledged" && s.success === false);
+                const flash = touched.has(packetKey(p)) ? "flash" : undefined;
+                return (
+                  <tr
+                    key={packetKey(p)}
+                    data-testid="packet-row"
+                    data-sequence={p.sequence}
+                    data-status={p.status}
+                    className={flash}
+                  >
+                    <td className="num mono">
+                      <a href={`#/lookup/${encodeURIComponent(p.chain)}/${encodeURIComponent(p.port)}/${encodeURIComponent(p.channel)}/${p.sequence}`}>
+                        {p.sequence}
+                      </a>
+                    </td>
+                    <td>
+                      <span key={p.status} className={flash}>
+                        <StatusBadge status={p.status} />
+                      </span>
+                      {failed && <Badge tone="bad">error ack</Badge>}
+                    </td>
+                    <td>
+                      <AppSummary app={p.app} />
+                    </td>
+                    <td className="mono nowrap">{formatTime(sent?.time ?? p.firstSeen)}</td>
+                    <td><TxHash hash={sent?.txHash} /></td>
+                    <td><TxHash hash={recv?.txHash} /></td>
+                    <td><TxHash hash={end?.txHash} /></td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
     </Section>
   );
@@ -206,9 +212,12 @@ function Pending({ chain, port, channel }: Props) {
       title="Pending packets"
       extra={
         page && (
-          <span className="muted">
-            {page.total} pending{after ? " · later page" : ""}
-          </span>
+          <>
+            <span className="muted">
+              {page.total} pending{after ? " · later page" : ""}
+            </span>
+            {page.total > 0 && <ClearButton chain={chain} port={port} channel={channel} />}
+          </>
         )
       }
     >
@@ -220,34 +229,36 @@ function Pending({ chain, port, channel }: Props) {
           <Badge tone="ok">clear</Badge> nothing pending on this path
         </Empty>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th className="num">Seq</th>
-              <th>State</th>
-              <th>Packet</th>
-              <th className="num">Sent height</th>
-              <th className="num">Age</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((p) => (
-              <tr key={p.sequence} data-testid="pending-row" data-sequence={p.sequence} data-state={p.state}>
-                <td className="num mono">
-                  <a href={`#/lookup/${encodeURIComponent(chain)}/${encodeURIComponent(port)}/${encodeURIComponent(channel)}/${p.sequence}`}>
-                    {p.sequence}
-                  </a>
-                </td>
-                <td><StatusBadge status={p.state} /></td>
-                <td><AppSummary app={p.app} /></td>
-                <td className="num mono">{p.sentHeight ?? "—"}</td>
-                <td className="num mono">
-                  {p.ageSeconds === null ? "—" : formatDuration(p.ageSeconds + (now - fetchedAt))}
-                </td>
+        <div className="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th className="num">Seq</th>
+                <th>State</th>
+                <th>Packet</th>
+                <th className="num">Sent height</th>
+                <th className="num">Age</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {page.items.map((p) => (
+                <tr key={p.sequence} data-testid="pending-row" data-sequence={p.sequence} data-state={p.state}>
+                  <td className="num mono">
+                    <a href={`#/lookup/${encodeURIComponent(chain)}/${encodeURIComponent(port)}/${encodeURIComponent(channel)}/${p.sequence}`}>
+                      {p.sequence}
+                    </a>
+                  </td>
+                  <td><StatusBadge status={p.state} /></td>
+                  <td><AppSummary app={p.app} /></td>
+                  <td className="num mono">{p.sentHeight ?? "—"}</td>
+                  <td className="num mono">
+                    {p.ageSeconds === null ? "—" : formatDuration(p.ageSeconds + (now - fetchedAt))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {page && (after || page.next) && (
         <div className="pager">
@@ -256,5 +267,25 @@ function Pending({ chain, port, channel }: Props) {
         </div>
       )}
     </Section>
+  );
+}
+
+/** Asks the daemon to relay the path's pending packets now (needs the admin token). */
+function ClearButton({ chain, port, channel }: Props) {
+  const [state, setState] = useState<string | undefined>(undefined);
+  const clear = () => {
+    if (!window.confirm(`Relay now every pending packet of ${chain} ${port}/${channel}?`)) return;
+    setState("scheduling…");
+    gql<{ clearPackets: { scheduled: number } }>(CLEAR, { chain, port, channel })
+      .then((d) => setState(`${d.clearPackets.scheduled} scheduled`))
+      .catch((e: unknown) => setState(e instanceof Error ? e.message : String(e)));
+  };
+  return (
+    <>
+      {state && <span className="muted" data-testid="clear-state">{state}</span>}
+      <button className="small-button" onClick={clear} data-testid="clear-button" title="needs the admin token">
+        Clear now
+      </button>
+    </>
   );
 }
