@@ -23,6 +23,16 @@ if ! command -v go >/dev/null; then
   echo "Go is required (1.22 or newer) to build ibc-go's simd; install it from Debian (golang) or your distribution" >&2
   exit 1
 fi
+# Node.js and npm build the web console (scripts/build-console; Vite needs Node 20.19+).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "Node.js (20.19 or newer) and npm are required to build the web console (relayer/console); install them from your distribution or nodejs.org" >&2
+  exit 1
+fi
+node_version=$(node --version | sed 's/^v//')
+if [ "$(printf '%s\n' 20.19.0 "$node_version" | sort -V | head -n 1)" != 20.19.0 ]; then
+  echo "Node.js $node_version is too old for the web console's Vite: 20.19 or newer is required" >&2
+  exit 1
+fi
 if ! command -v cargo >/dev/null; then
   echo "Rust (cargo) is required; install it with rustup" >&2
   exit 1
@@ -32,4 +42,4 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
-echo "go: $(go version | awk '{print $3}'), $(cargo --version)"
+echo "go: $(go version | awk '{print $3}'), $(cargo --version), node: v$node_version, npm: $(npm --version)"

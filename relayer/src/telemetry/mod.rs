@@ -1,7 +1,7 @@
 //! The daemon's HTTP endpoint (`[telemetry]`): `/metrics` (Prometheus text), `/healthz`
 //! (the process is alive), `/readyz` (every configured chain answers and its events are
-//! being read) and `/status` (JSON: chains and heights, channel backlogs, clients and the
-//! time left in their trusting periods).
+//! being read), `/status` (JSON: chains and heights, channel backlogs, clients and the
+//! time left in their trusting periods) and, at `/`, the web console ([`console`]).
 //!
 //! The endpoint is unauthenticated and must survive hostile clients: only `GET` and
 //! `HEAD` are answered (`405` otherwise) and no request body is ever read; a client has
@@ -15,6 +15,7 @@
 //! network or a reverse proxy that authenticates (see `deploy/Containerfile`).
 
 mod conn;
+pub mod console;
 #[cfg(test)]
 mod tests;
 
@@ -24,7 +25,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE};
+use hyper::header::{
+    HeaderValue, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
+    X_CONTENT_TYPE_OPTIONS,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use prometheus::proto::MetricFamily;
@@ -58,7 +62,7 @@ pub async fn serve_with_limits(
 ) {
     if let Ok(addr) = listener.local_addr() {
         info!(%addr, max_connections = limits.max_connections,
-            "telemetry listening (/metrics /healthz /readyz /status)");
+            "telemetry listening (/metrics /healthz /readyz /status, the console at /)");
     }
     let table = Table::new(limits.max_connections);
     loop {
@@ -147,8 +151,36 @@ fn respond(req: &Request<Incoming>, chains: &[String], guard: BusyGuard) -> Resp
             .insert(CONNECTION, HeaderValue::from_static("close"));
         return r;
     }
-    let (status, content_type, body) = route(req.uri().path(), chains);
+    let path = req.uri().path();
+    let (status, content_type, body) = route(path, chains);
+    if status == StatusCode::NOT_FOUND {
+        // The web console takes every path no endpoint serves: `/`, `/assets/*` and the
+        // console's own routes (see `console::asset`).
+        // auth: the console's routes; a token check for them (if any) goes here.
+        if let Some(asset) = console::asset(path) {
+            return console_response(asset, guard);
+        }
+    }
     plain(status, content_type, body, guard)
+}
+
+/// A file of the web console, with its caching and (for pages) security headers.
+fn console_response(asset: console::Asset, guard: BusyGuard) -> Response<TrackedBody> {
+    let mut r = Response::new(TrackedBody::new(
+        bytes::Bytes::from_static(asset.body),
+        guard,
+    ));
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static(asset.cache_control));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if asset.page {
+        h.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(console::CSP),
+        );
+    }
+    r
 }
 
 fn plain(

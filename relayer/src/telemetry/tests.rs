@@ -70,7 +70,7 @@ async fn only_get_and_head_are_answered_and_bodies_are_never_read() {
         head.starts_with("HTTP/1.1 200 OK\r\n") && head.ends_with("\r\n\r\n"),
         "{head}"
     );
-    assert!(exchange(addr, &get("/nope"))
+    assert!(exchange(addr, &get("/nope.txt"))
         .await
         .starts_with("HTTP/1.1 404"));
     // A megabyte announced and never sent: answered at once, the body is not awaited.
@@ -229,4 +229,46 @@ async fn shutdown_stops_the_server() {
         TcpStream::connect(addr).await.is_err(),
         "the listener is closed"
     );
+}
+
+#[tokio::test]
+async fn the_console_is_served_at_the_root_with_its_cache_headers() {
+    let (addr, _stop) = start(Limits::default()).await;
+    let index = exchange(addr, &get("/")).await;
+    let lower = index.to_ascii_lowercase();
+    assert!(index.starts_with("HTTP/1.1 200 OK\r\n"), "{index}");
+    assert!(
+        lower.contains("content-type: text/html; charset=utf-8\r\n"),
+        "{index}"
+    );
+    assert!(lower.contains("cache-control: no-cache\r\n"), "{index}");
+    assert!(lower.contains("content-security-policy: "), "{index}");
+    assert!(index.contains("<html"), "{index}");
+    // A client-side route is the same page; the endpoints keep their answers.
+    let routed = exchange(addr, &get("/wallets")).await;
+    assert!(routed.starts_with("HTTP/1.1 200 OK\r\n") && routed.contains("<html"));
+    assert!(exchange(addr, &get("/healthz"))
+        .await
+        .ends_with("\r\n\r\nok\n"));
+    assert!(exchange(addr, &get("/assets/missing-0.js"))
+        .await
+        .starts_with("HTTP/1.1 404"));
+    // Every hashed asset the page names is served, immutable.
+    let names: Vec<&str> = index
+        .split('"')
+        .filter(|s| s.starts_with("./assets/") || s.starts_with("/assets/"))
+        .collect();
+    if super::console::is_built() {
+        assert!(!names.is_empty(), "{index}");
+    }
+    for name in names {
+        let path = name.trim_start_matches('.');
+        let r = exchange(addr, &get(path)).await;
+        let lower = r.to_ascii_lowercase();
+        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{path}: {r}");
+        assert!(
+            lower.contains("cache-control: public, max-age=31536000, immutable\r\n"),
+            "{path}: {r}"
+        );
+    }
 }
