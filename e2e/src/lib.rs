@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod accounts;
+pub mod answers;
 pub mod bench;
 pub mod chain;
 mod error;

@@ -8,6 +8,7 @@ use stateset_e2e::ibc::wait_until;
 use stateset_e2e::probe;
 
 use stateset_e2e::accounts::{self, USER1, USER2};
+use stateset_e2e::answers::{effective_once, Channel};
 use stateset_e2e::chain::{start_chains, TestChain};
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
 
@@ -190,6 +191,22 @@ fn killed_three_times_during_500_transfers_the_daemon_resumes_from_its_store() {
         "the restart must resume from the store:\n{log}"
     );
     assert!(daemon.stop(Duration::from_secs(10)).success());
+    // From the chains' own answers: each packet received and acknowledged once.
+    let noops = effective_once(a, b, Channel::V1, 500);
+    println!(
+        "NOOP answers to the relayer's messages after 3 kills: {} MsgRecvPacket, {} MsgAcknowledgement",
+        noops.recv, noops.ack
+    );
+    println!(
+        "txs in flight at a kill found included after the restart: {}",
+        log.matches("a tx in flight at the last stop was included")
+            .count()
+    );
+    // What was in flight at a kill is settled before the restarted daemon submits again.
+    assert_eq!(
+        noops.recv, 0,
+        "no MsgRecvPacket of ours was redundant after a restart"
+    );
 }
 
 #[test]

@@ -212,6 +212,21 @@ impl ChainEndpoint {
         submitter.send(msgs, memo).await
     }
 
+    /// [`ChainEndpoint::send_msgs`], calling `signed` with each signed version's hash before
+    /// it is broadcast ([`TxSubmitter::send_noting`]).
+    pub async fn send_msgs_noting(
+        &self,
+        msgs: Vec<Any>,
+        memo: &str,
+        signed: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<TxResult, ChainError> {
+        let submitter = self.submitter.as_ref().ok_or_else(|| ChainError::Key {
+            chain: self.id().to_string(),
+            source: crate::keys::KeyError::NotLoaded,
+        })?;
+        submitter.send_noting(msgs, memo, signed).await
+    }
+
     /// Reads `key` from the IBC store at `height` (latest committed if `None`) with a proof,
     /// and verifies the proof against the app hash of the next block before returning it.
     pub async fn query_proven(

@@ -16,7 +16,7 @@ use crate::client::ops::signer;
 use crate::client::ClientError;
 use crate::handshake::proofs::{client_update, ibc_height};
 use crate::handshake::DriveError;
-use crate::store::Store;
+use crate::store::{JournalStep, Store};
 use tendermint::block::Height as TmHeight;
 
 /// At most this many proofs are queried at once.
@@ -120,16 +120,24 @@ fn blames_messages(e: &ChainError) -> bool {
 /// refused (e.g. as redundant), it is sent once more with the update in front.
 async fn send_planned(
     chain: &ChainEndpoint,
+    store: &Store,
     what: &str,
     mut tx: PlannedTx,
     update: &[Any],
 ) -> (PlannedTx, Result<crate::chain::TxResult, ChainError>) {
-    let mut result = chain.send_msgs(tx.msgs.clone(), MEMO).await;
+    let journal = tx.journal;
+    // Each signed version's hash goes to the journal before it is broadcast.
+    let noted = move |hash: &str| {
+        if let Err(e) = store.journal_signed(journal, hash) {
+            warn!(error = %e, hash, "could not journal a signed tx");
+        }
+    };
+    let mut result = chain.send_msgs_noting(tx.msgs.clone(), MEMO, &noted).await;
     if !tx.carries_update && !update.is_empty() && lacks_update(&result) {
         debug!(chain = %chain.id(), what, "the client update did not land; sending it again with this batch");
         tx.msgs.splice(0..0, update.iter().cloned());
         tx.carries_update = true;
-        result = chain.send_msgs(tx.msgs.clone(), MEMO).await;
+        result = chain.send_msgs_noting(tx.msgs.clone(), MEMO, &noted).await;
     }
     (tx, result)
 }
@@ -158,7 +166,7 @@ async fn send_batched(
     // The txs are signed and broadcast in order (the submitter's sequence lock is fair),
     // then included in parallel: the first carries the client update the others need.
     let results: Vec<(PlannedTx, Result<_, ChainError>)> = stream::iter(txs)
-        .map(|tx| send_planned(chain, what, tx, update))
+        .map(|tx| send_planned(chain, store, what, tx, update))
         .buffered(MAX_IN_FLIGHT)
         .collect()
         .await;
@@ -267,7 +275,7 @@ fn plan_txs(
         let mut batch: Vec<Any> = update.take().unwrap_or_default();
         let seqs: Vec<u64> = group.iter().map(|(s, _)| *s).collect();
         batch.extend(group.into_iter().map(|(_, m)| m));
-        let journal = store.journal_add(chain.id(), &format!("{what} {seqs:?}"))?;
+        let journal = store.journal_add(&JournalStep::new(chain.id(), what, seqs.clone()))?;
         txs.push(PlannedTx {
             journal,
             seqs,

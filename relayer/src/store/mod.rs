@@ -7,6 +7,7 @@
 //! the API's "where is my transfer?".
 
 pub mod history;
+mod journal;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -52,6 +53,7 @@ pub enum StoreError {
 
 /// Where a packet is in its lifecycle (as far as the relayer knows); the relay planner's
 /// type, stored as its variant name.
+pub use journal::JournalStep;
 pub use stateset_channels::relay_plan::PacketState;
 
 /// One packet in a channel end's ledger.
@@ -230,44 +232,6 @@ impl Store {
     /// The packet history (a handle sharing the store's trees).
     pub fn history(&self) -> History {
         self.history.clone()
-    }
-
-    /// Journals a tx about to be submitted; returns its journal id.
-    pub fn journal_add(&self, chain: &str, what: &str) -> Result<u64, StoreError> {
-        let tree = self.db.open_tree("journal").map_err(self.err())?;
-        let id = self.db.generate_id().map_err(self.err())?;
-        let entry = serde_json::json!({ "chain": chain, "what": what, "at": now() });
-        tree.insert(id.to_be_bytes(), entry.to_string().as_bytes())
-            .map_err(self.err())?;
-        Ok(id)
-    }
-
-    /// Removes a journal entry once its tx is confirmed or failed.
-    pub fn journal_done(&self, id: u64) -> Result<(), StoreError> {
-        let tree = self.db.open_tree("journal").map_err(self.err())?;
-        tree.remove(id.to_be_bytes()).map_err(self.err())?;
-        Ok(())
-    }
-
-    /// Journal entries left by a previous run (txs that were in flight when it stopped).
-    pub fn journal_entries(&self) -> Result<Vec<String>, StoreError> {
-        let tree = self.db.open_tree("journal").map_err(self.err())?;
-        tree.iter()
-            .values()
-            .map(|v| {
-                v.map(|v| String::from_utf8_lossy(&v).into_owned())
-                    .map_err(self.err())
-            })
-            .collect()
-    }
-
-    /// Clears the journal (after its entries were reported).
-    pub fn journal_clear(&self) -> Result<(), StoreError> {
-        self.db
-            .open_tree("journal")
-            .map_err(self.err())?
-            .clear()
-            .map_err(self.err())
     }
 
     /// Writes everything to disk.

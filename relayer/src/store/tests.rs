@@ -29,14 +29,16 @@ fn the_ledger_and_heights_survive_a_reopen() {
             .record_ack(&packet(2), b"{\"result\":\"AQ==\"}")
             .unwrap();
         ledger.mark(1, PacketState::RecvSubmitted).unwrap();
-        let id = store.journal_add("b-1", "recv 1").unwrap();
+        let id = store
+            .journal_add(&super::JournalStep::new("b-1", "recv_packet", vec![1]))
+            .unwrap();
         assert_ne!(id, u64::MAX);
         store.flush().unwrap();
     }
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.last_height("a-1").unwrap(), Some(42));
     assert_eq!(store.last_height("b-1").unwrap(), None);
-    assert_eq!(store.journal_entries().unwrap().len(), 1);
+    assert_eq!(store.journal_steps().unwrap().len(), 1);
     let ledger = store.ledger("a-1", "transfer", "channel-0").unwrap();
     let records = ledger.records().unwrap();
     assert_eq!(records.len(), 2);

@@ -13,6 +13,7 @@
 //!
 //! [scanner]: crate::relay::scanner
 
+mod in_flight;
 mod pair;
 mod paths;
 pub mod tasks;
@@ -75,10 +76,6 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let config = Arc::new(config);
     let keys = Arc::new(open_keys(&config).await?);
     let store = Store::open(&config.store.path)?;
-    for entry in store.journal_entries()? {
-        warn!(entry = %entry, "a tx was in flight when the relayer last stopped; clearing will settle it");
-    }
-    store.journal_clear()?;
     let routes = Routes::default();
     let supervisor = Supervisor::new(shutdown.clone(), config.daemon.max_backoff);
     supervisor.install_as_current();
@@ -100,6 +97,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             shared,
             endpoint: Arc::new(tx),
             settings,
+            settled: Arc::default(),
         };
         let stop = shutdown.clone();
         supervisor.spawn(format!("chain {}", chain.id), move || {
@@ -224,6 +222,8 @@ struct ChainTask {
     shared: SharedChain,
     endpoint: Arc<watch::Sender<Option<ChainEndpoint>>>,
     settings: ScannerSettings,
+    /// Whether the previous run's in-flight steps on this chain were settled.
+    settled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl ChainTask {
@@ -231,6 +231,15 @@ impl ChainTask {
         let Some(endpoint) = connect_until_up(&self.chain, &self.keys, &shutdown).await? else {
             return Ok(());
         };
+        // What a previous run left in flight is settled before anything is submitted here
+        // (the workers wait for this endpoint).
+        // Once per process: after a restart of this task the journal holds the running
+        // workers' own txs.
+        if !self.settled.load(std::sync::atomic::Ordering::SeqCst) {
+            in_flight::settle(&endpoint, &self.store, &shutdown).await?;
+            self.settled
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         self.endpoint.send_replace(Some(endpoint.clone()));
         let push = match (&self.chain.event_source, self.chain.websocket_url().parse()) {
             (EventSourceConfig::Push { .. }, Ok(url)) => Some(EventSourceSettings {

@@ -128,11 +128,23 @@ impl TxSubmitter {
     /// A tx refused for its gas (out of gas) or fee (below the node's minimum) is sent once
     /// more with what the chain asked for ([`FeeAdjust`]), then reported.
     pub async fn send(&self, msgs: Vec<Any>, memo: &str) -> Result<TxResult, ChainError> {
+        self.send_noting(msgs, memo, &|_| {}).await
+    }
+
+    /// [`TxSubmitter::send`], calling `signed` with the hash of each signed version of the
+    /// tx before it is broadcast (to journal it: a tx may be in a block although the wait
+    /// for it never ended).
+    pub async fn send_noting(
+        &self,
+        msgs: Vec<Any>,
+        memo: &str,
+        signed: &(dyn Fn(&str) + Send + Sync),
+    ) -> Result<TxResult, ChainError> {
         let memo = format!("{}{}", self.config.memo_prefix, memo);
         let mut resigns = 0;
         let mut adjust: Option<FeeAdjust> = None;
         loop {
-            let result = match self.sign_and_broadcast(&msgs, &memo, adjust).await {
+            let result = match self.sign_and_broadcast(&msgs, &memo, adjust, signed).await {
                 Ok(signed) => self.wait_included(&signed).await,
                 Err(e) => Err(e),
             };
@@ -178,6 +190,7 @@ impl TxSubmitter {
         msgs: &[Any],
         memo: &str,
         adjust: Option<FeeAdjust>,
+        noted: &(dyn Fn(&str) + Send + Sync),
     ) -> Result<SignedTx, ChainError> {
         let adjust = adjust.unwrap_or_default();
         // Read (at most every `refresh`) before the account is locked: other sends need not
@@ -209,6 +222,7 @@ impl TxSubmitter {
                         chain: self.chain_id.clone(),
                         source,
                     })?;
+                noted(&signed.hash);
                 self.broadcast(&signed).await.map(|()| signed)
             }
             .await;
