@@ -14,7 +14,6 @@ use stateset_e2e::accounts::{USER1, USER2};
 use stateset_e2e::answers::{effective_once, Channel};
 use stateset_e2e::chain::TestChain;
 use stateset_e2e::ibc::wait_until;
-use stateset_e2e::probe;
 use stateset_e2e::relayer::{DaemonSettings, RelayerHome};
 use stateset_e2e::transfer::Transfer;
 use stateset_e2e::v2::{create_v2_path, field, v10_chains, v2_commitments, v2_denom};
