@@ -46,6 +46,7 @@ use super::StoreError;
 pub(crate) use keys::{decode_id, id_key};
 pub use keys::{Cursor, InvalidCursor};
 pub use summary::{summarize_packet, MAX_MEMO_BYTES};
+pub use write::StepWrite;
 
 /// Most steps kept per packet; beyond them the oldest but the first are dropped.
 pub const MAX_STEPS: usize = 64;

@@ -7,6 +7,7 @@
 //! the API's "where is my transfer?".
 
 pub mod history;
+mod ledger_page;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -19,7 +20,7 @@ use stateset_channels::events::Packet;
 
 pub use history::{
     summarize_packet, App, Cursor, History, HistoryFilter, InvalidCursor, PacketHistory, PacketId,
-    PacketSummary, Page, Step, StepKind,
+    PacketSummary, Page, Step, StepKind, StepWrite,
 };
 
 /// A store failure.
@@ -95,7 +96,12 @@ fn observe_write(op: &str, start: std::time::Instant) {
         .observe(start.elapsed().as_secs_f64());
 }
 
-/// Unix time in seconds, with a fraction.
+/// Now, in Unix seconds (0 before 1970).
+pub fn now_secs() -> u64 {
+    now()
+}
+
+/// Now, in Unix seconds with a fraction.
 pub fn now_f64() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
