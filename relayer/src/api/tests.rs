@@ -200,7 +200,7 @@ async fn deep_queries_are_refused() {
     let api = api();
     let v = run(&api, "{ packets { items { steps { kind } app { kind } } } chains { id up scannedHeight } tasks { name } }", false).await;
     assert!(v.get("errors").is_none(), "{v}");
-    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }";
+    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }";
     let v = run(&api, deep, false).await;
     assert!(
         v["errors"][0]["message"]

@@ -80,11 +80,11 @@ pub(super) async fn handle(
     }
 }
 
+/// `401`; the connection is closed after it (a body is never read).
 fn unauthorized(guard: BusyGuard) -> Response<TrackedBody> {
-    let mut r = plain(
+    let mut r = refuse(
         StatusCode::UNAUTHORIZED,
-        "text/plain",
-        "unauthorized: send Authorization: Bearer <token>\n".into(),
+        "unauthorized: send Authorization: Bearer <token>",
         guard,
     );
     r.headers_mut()
@@ -294,6 +294,13 @@ impl Socket {
             let frame = match out {
                 Some(WsMessage::Text(t)) => Message::Text(t),
                 Some(WsMessage::Close(code, why)) => {
+                    // async-graphql closes a refused connection_init with 1002; the
+                    // protocol says 4403 Forbidden.
+                    let code = if why.starts_with(UNAUTHORIZED) {
+                        4403
+                    } else {
+                        code
+                    };
                     let _ = sink.send(close(code, &why)).await;
                     break;
                 }
@@ -307,13 +314,21 @@ impl Socket {
     }
 }
 
+/// A close frame (its reason cut to fit a control frame's 125 bytes).
 fn close(code: u16, why: &str) -> Message {
     use tokio_tungstenite::tungstenite::protocol::frame::{coding::CloseCode, CloseFrame};
+    let mut end = why.len().min(120);
+    while !why.is_char_boundary(end) {
+        end -= 1;
+    }
     Message::Close(Some(CloseFrame {
         code: CloseCode::from(code),
-        reason: why.to_string().into(),
+        reason: why.get(..end).unwrap_or_default().to_string().into(),
     }))
 }
+
+/// How a refused `connection_init`'s message starts.
+const UNAUTHORIZED: &str = "unauthorized";
 
 /// The session data of a websocket from its `connection_init` payload: the token of the
 /// upgrade request, else the payload's `authorization` (`Bearer …`). Refused (the socket is
@@ -331,20 +346,14 @@ fn init(
         .map(str::to_string);
     let token = presented.or(from_payload);
     if !access.accepts(token.as_deref()) {
-        return Err("unauthorized: send the token as connection_init {\"authorization\": \"Bearer <token>\"}".into());
+        return Err(format!(
+            "{UNAUTHORIZED}: send connection_init {{\"authorization\": \"Bearer <token>\"}}"
+        )
+        .into());
     }
     let mut data = Data::default();
     data.insert(Caller {
         admin: access.is_admin(token.as_deref()),
     });
     Ok(data)
-}
-
-#[cfg(test)]
-pub(super) fn init_for_tests(
-    access: &AccessSettings,
-    presented: Option<String>,
-    payload: &serde_json::Value,
-) -> bool {
-    init(access, presented, payload).is_ok()
 }

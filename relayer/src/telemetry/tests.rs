@@ -1,7 +1,6 @@
 //! The telemetry server against hostile clients, on 127.0.0.1 in-process.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
