@@ -220,7 +220,7 @@ pub fn resolve(
         match sighting {
             Sighting::Packet { id, summary, kind } => writes.push(StepWrite {
                 id: id.clone(),
-                summary: summary.clone(),
+                summary: summary.as_deref().cloned(),
                 step: Step {
                     kind: kind.clone(),
                     chain: chain.to_string(),

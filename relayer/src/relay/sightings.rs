@@ -17,7 +17,7 @@ pub enum Sighting {
         /// The packet.
         id: PacketId,
         /// What it is (from a send or receive event: the packet is recorded if new).
-        summary: Option<PacketSummary>,
+        summary: Option<Box<PacketSummary>>,
         /// What happened.
         kind: StepKind,
     },
@@ -95,7 +95,7 @@ fn packet_step(p: &Packet, source: &str, destination: &str, kind: StepKind) -> S
     let summary = summarize_packet(p, source, destination);
     Sighting::Packet {
         id: summary.id.clone(),
-        summary: Some(summary),
+        summary: Some(Box::new(summary)),
         kind,
     }
 }

@@ -261,9 +261,11 @@ impl Socket {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        let mut config = WebSocketConfig::default();
-        config.max_message_size = Some(MAX_WS_MESSAGE_BYTES);
-        config.max_frame_size = Some(MAX_WS_MESSAGE_BYTES);
+        let config = WebSocketConfig {
+            max_message_size: Some(MAX_WS_MESSAGE_BYTES),
+            max_frame_size: Some(MAX_WS_MESSAGE_BYTES),
+            ..WebSocketConfig::default()
+        };
         let ws =
             tokio_tungstenite::WebSocketStream::from_raw_socket(io, Role::Server, Some(config))
                 .await;

@@ -146,8 +146,8 @@ async fn websockets_take_the_token_in_the_query_or_connection_init() {
         other => panic!("expected a close, got {other:?}"),
     }
     // A wrong token in the query is refused before the upgrade.
-    let raw = format!("GET /graphql?token=nope HTTP/1.1\r\nhost: t\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\nsec-websocket-protocol: graphql-transport-ws\r\n\r\n");
-    let answer = exchange(addr, &raw).await;
+    let raw = "GET /graphql?token=nope HTTP/1.1\r\nhost: t\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\nsec-websocket-protocol: graphql-transport-ws\r\n\r\n";
+    let answer = exchange(addr, raw).await;
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
 }
 
