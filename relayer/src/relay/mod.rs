@@ -14,6 +14,8 @@ mod quarantine;
 mod record;
 pub mod scanner;
 pub mod sightings;
+#[cfg(test)]
+mod sightings_tests;
 mod steps;
 mod submit;
 pub mod worker;

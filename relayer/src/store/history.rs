@@ -165,7 +165,8 @@ pub enum StepKind {
     },
 }
 
-/// A packet and its steps, oldest first (by time, then height).
+/// A packet and its steps, oldest first (by time, then the order of a packet's life, then
+/// height: heights of two chains cannot be compared).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PacketHistory {
     /// What the packet is.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{
     abort, decode, encode, entries, key_name, keys, read_count, History, Index, PacketHistory,
-    PacketId, PacketSummary, Step, Tx, TxResult, COUNT, MAX_STEPS, PRUNE_BATCH,
+    PacketId, PacketSummary, Step, StepKind, Tx, TxResult, COUNT, MAX_STEPS, PRUNE_BATCH,
 };
 use crate::store::StoreError;
 
@@ -24,7 +24,8 @@ impl History {
     }
 
     /// Adds `step` to the packet `id` (recorded before: else [`StoreError::Missing`]), in
-    /// order of time, then height; a step equal to one it has is not added again. Beyond
+    /// order of time, then of a packet's life (sent, filtered or quarantined, received,
+    /// acknowledged or timed out), then height; a step equal to one it has is not added again. Beyond
     /// [`MAX_STEPS`] the oldest step but the first is dropped.
     pub fn add_step(&self, id: &PacketId, step: Step) -> Result<(), StoreError> {
         let key = keys::id_key(id);
@@ -162,6 +163,17 @@ fn normalized(step: Step) -> Step {
     }
 }
 
+/// Where a kind of step comes in a packet's life: steps of one second on two chains (whose
+/// heights cannot be compared) are ordered by it before their heights.
+fn life_order(kind: &StepKind) -> u8 {
+    match kind {
+        StepKind::Sent => 0,
+        StepKind::Filtered { .. } | StepKind::Quarantined { .. } => 1,
+        StepKind::Received => 2,
+        StepKind::Acknowledged { .. } | StepKind::TimedOut => 3,
+    }
+}
+
 /// Inserts the new packet `summary` under `id` with no steps, with its index entries.
 fn insert_new(tx: &Tx<'_>, id: &[u8], summary: &PacketSummary) -> TxResult<()> {
     let record = PacketHistory {
@@ -187,9 +199,8 @@ fn step_in(tx: &Tx<'_>, key: &[u8], step: &Step) -> TxResult<Option<PacketHistor
         return Ok(None);
     }
     let before = entries(&record, key);
-    let at = record
-        .steps
-        .partition_point(|s| (s.time, s.height) <= (step.time, step.height));
+    let place = |s: &Step| (s.time, life_order(&s.kind), s.height);
+    let at = record.steps.partition_point(|s| place(s) <= place(step));
     record.steps.insert(at, step.clone());
     while record.steps.len() > MAX_STEPS {
         record.steps.remove(1);
