@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use stateset_channels::events::Packet;
 use stateset_relayer::api::{Api, ApiContext, Caller};
+use stateset_relayer::relay::{ChannelEnd, Path};
 use stateset_relayer::store::Store;
 
 fn packet(seq: u64) -> Packet {
@@ -43,7 +44,42 @@ async fn a_page_of_pending_packets_with_a_100k_ledger() {
         ledger.record_sent(&packet(seq)).expect("recorded");
     }
     println!("{N} packets recorded in {:?}", start.elapsed());
-    let api = Api::new(ApiContext::new(vec!["a-1".into()], store));
+    let context = ApiContext::new(vec!["a-1".into()], store);
+    let daemon = ApiContext::new(vec!["a-1".into()], context.store.clone());
+    // As in the daemon: the path is served and its worker keeps the backlog gauge.
+    daemon.routes.add(&path());
+    stateset_monitoring::global()
+        .backlog
+        .with_label_values(&["a-1", "b-1", "transfer", "channel-0"])
+        .set(N as i64);
+    for (name, context) in [
+        ("no worker (total counted now)", context),
+        ("served path (total from its worker)", daemon),
+    ] {
+        println!("{name}:");
+        page_times(&Api::new(context), N).await;
+    }
+    let t = Instant::now();
+    let total = ledger.len();
+    println!("the ledger's count alone ({total}): {:?}", t.elapsed());
+}
+
+fn path() -> Path {
+    let end = |chain: &str, channel: &str| ChannelEnd {
+        chain: chain.into(),
+        port: "transfer".parse().expect("port"),
+        channel: channel.parse().expect("channel"),
+        connection: "connection-0".parse().expect("connection"),
+        client: "07-tendermint-0".into(),
+    };
+    Path {
+        a: end("a-1", "channel-0"),
+        b: end("b-1", "channel-9"),
+        ordering: stateset_channels::Ordering::Unordered,
+    }
+}
+
+async fn page_times(api: &Api, n: u64) {
     let query = |after: &str| {
         format!(
             r#"{{ pendingPackets(chain: "a-1", port: "transfer", channel: "channel-0", first: 100{after}) {{ total next items {{ sequence state sentHeight ageSeconds app {{ kind sender }} }} }} }}"#
@@ -65,11 +101,8 @@ async fn a_page_of_pending_packets_with_a_100k_ledger() {
         }
         times.sort();
         println!(
-            "pendingPackets, {name}, 100 items of {N}: median {:?}, max {:?}",
+            "  pendingPackets, {name}, 100 items of {n}: median {:?}, max {:?}",
             times[5], times[9]
         );
     }
-    let t = Instant::now();
-    let total = ledger.len();
-    println!("the ledger's total alone ({total}): {:?}", t.elapsed());
 }

@@ -32,6 +32,18 @@ fn value_of(series: &Series, want: &[(&str, &str)]) -> Option<f64> {
         .map(|(_, v)| *v)
 }
 
+/// The value of the series of `p`'s `a` end (labels chain, counterparty, port, channel).
+fn path_value(series: &Series, p: &Path) -> Option<f64> {
+    let [chain, counterparty, port, channel] = p.labels();
+    let want = [
+        ("chain", chain.as_str()),
+        ("counterparty", counterparty.as_str()),
+        ("port", port.as_str()),
+        ("channel", channel.as_str()),
+    ];
+    value_of(series, &want)
+}
+
 /// A page size: `first` (default `default`) within 1..=[`MAX_PAGE`].
 fn page_size(first: Option<i32>, default: usize) -> usize {
     first
@@ -94,7 +106,9 @@ impl Query {
         Ok(paths(&api(ctx)?.routes.all()))
     }
 
-    /// Packets sent on (chain, port, channel) not yet finished, oldest first.
+    /// Packets sent on (chain, port, channel) not yet finished, oldest first. `total` is
+    /// the path's backlog as its worker last counted it (the ledger's count when no worker
+    /// serves it).
     async fn pending_packets(
         &self,
         ctx: &Context<'_>,
@@ -204,14 +218,7 @@ pub fn paths(routes: &[Path]) -> Vec<PathView> {
     let mut out: Vec<PathView> = routes
         .iter()
         .map(|p| {
-            let labels = p.labels();
-            let want = [
-                ("chain", labels[0].as_str()),
-                ("counterparty", labels[1].as_str()),
-                ("port", labels[2].as_str()),
-                ("channel", labels[3].as_str()),
-            ];
-            let pending = value_of(&backlog, &want).unwrap_or(0.0);
+            let pending = path_value(&backlog, p).unwrap_or(0.0);
             PathView {
                 kind: if p.is_v2() { "v2" } else { "classic" }.into(),
                 chain: p.a.chain.clone(),
@@ -221,8 +228,8 @@ pub fn paths(routes: &[Path]) -> Vec<PathView> {
                 counterparty_port: Some(p.b.port.to_string()),
                 counterparty_channel: Some(p.b.channel.to_string()),
                 backlog: pending as i64,
-                oldest_pending_age_seconds: value_of(&age, &want).filter(|_| pending > 0.0),
-                quarantined: value_of(&quarantined, &want).unwrap_or(0.0) as i64,
+                oldest_pending_age_seconds: path_value(&age, p).filter(|_| pending > 0.0),
+                quarantined: path_value(&quarantined, p).unwrap_or(0.0) as i64,
             }
         })
         .collect();
@@ -239,11 +246,8 @@ fn pending_page(
 ) -> Result<PendingPage> {
     let (chain, port, channel) = end;
     let ledger = api.store.ledger(chain, port, channel)?;
-    let counterparty = api
-        .routes
-        .get(chain, port, channel)
-        .map(|p| p.b.chain)
-        .unwrap_or_default();
+    let path = api.routes.get(chain, port, channel);
+    let counterparty = path.as_ref().map(|p| p.b.chain.clone()).unwrap_or_default();
     // One more than asked: whether there is a next page.
     let mut records = ledger.page(after, limit.saturating_add(1))?;
     let more = records.len() > limit;
@@ -270,9 +274,20 @@ fn pending_page(
         .flatten();
     Ok(PendingPage {
         items,
-        total: i64::try_from(ledger.len()).unwrap_or(i64::MAX),
+        total: pending_total(path.as_ref(), &ledger),
         next,
     })
+}
+
+/// The pending packets of a ledger: as the path's worker last counted them (the
+/// `backlog_packets` gauge, kept every cycle), else counted now (a walk over the ledger).
+fn pending_total(path: Option<&Path>, ledger: &crate::store::Ledger) -> i64 {
+    let backlog = metric_series("stateset_relayer_backlog_packets");
+    let counted = path.and_then(|p| path_value(&backlog, p));
+    match counted {
+        Some(n) => n as i64,
+        None => i64::try_from(ledger.len()).unwrap_or(i64::MAX),
+    }
 }
 
 fn sent_height(p: &PacketHistory) -> Option<i64> {
