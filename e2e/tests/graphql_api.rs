@@ -221,6 +221,7 @@ fn the_api_answers_history_pending_packets_and_steps_live() {
         .map(|s| s.as_u64().unwrap())
         .collect();
     assert_eq!(api_pending, cli, "pendingPackets vs query packet pending");
+    println!("pending with the destination stopped: API {api_pending:?}, CLI {cli:?}");
 
     // A subscription sees sent → received → acknowledged of a new transfer.
     let mut daemon = home.start_daemon();
@@ -249,6 +250,7 @@ fn the_api_answers_history_pending_packets_and_steps_live() {
         (sub.join().unwrap(), at)
     });
     let late = step_at.saturating_duration_since(chain_at);
+    println!("packetSteps: {kinds:?}; the acknowledged step came {late:?} after the ack was seen on chain (polled every 250 ms)");
     assert_eq!(kinds, ["sent", "received", "acknowledged"]);
     assert!(
         late <= Duration::from_secs(5),
