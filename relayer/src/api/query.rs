@@ -358,13 +358,27 @@ fn matches(p: &PacketHistory, f: &PacketFilter) -> bool {
         want.as_deref()
             .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
     };
-    let (sender, receiver, owner) = match &s.app {
+    let (sender, receiver, owner, denom) = match &s.app {
         crate::store::App::Transfer {
-            sender, receiver, ..
-        } => (Some(sender.as_str()), Some(receiver.as_str()), None),
-        crate::store::App::InterchainAccount { owner, .. } => (None, None, owner.as_deref()),
-        crate::store::App::Other { .. } => (None, None, None),
+            sender,
+            receiver,
+            denom,
+            ..
+        } => (
+            Some(sender.as_str()),
+            Some(receiver.as_str()),
+            None,
+            Some(denom),
+        ),
+        crate::store::App::InterchainAccount { owner, .. } => (None, None, owner.as_deref(), None),
+        crate::store::App::Other { .. } => (None, None, None, None),
     };
+    // The denom as carried, or its `ibc/…` hash (as the history's denom index has it).
+    let denom_ok = f.denom.as_deref().is_none_or(|w| {
+        denom.is_some_and(|d| {
+            d == w || stateset_packet_handlers::ics20::DenomTrace::parse(d).ibc_denom() == w
+        })
+    });
     let any_address = f.address.as_deref().is_none_or(|w| {
         [sender, receiver, owner]
             .iter()
@@ -384,5 +398,6 @@ fn matches(p: &PacketHistory, f: &PacketFilter) -> bool {
         && same_address(&f.sender, sender)
         && same_address(&f.receiver, receiver)
         && any_address
+        && denom_ok
         && time_ok(s.first_seen)
 }
