@@ -390,7 +390,7 @@ impl Scan<'_> {
             match outcome {
                 Ok(()) => {
                     h = height.saturating_add(1);
-                    if h.saturating_sub(from) % WAKE_EVERY == 0 {
+                    if h.saturating_sub(from).is_multiple_of(WAKE_EVERY) {
                         self.wake.notify_waiters();
                     }
                 }
