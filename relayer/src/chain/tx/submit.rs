@@ -398,7 +398,7 @@ impl TxSubmitter {
             }
             polls += 1;
             // After a few misses, check whether another tx consumed this sequence.
-            if polls % 4 == 0 {
+            if polls.is_multiple_of(4) {
                 if let (Ok(account), Ok(height)) = (
                     self.grpc.account(&self.address).await,
                     self.rpc.latest_height().await,
