@@ -41,6 +41,7 @@ pub mod chain;
 mod error;
 pub mod faults;
 pub mod fork;
+pub mod graphql;
 pub mod ibc;
 pub mod ports;
 pub mod probe;

@@ -16,6 +16,7 @@
     )
 )]
 
+pub mod api;
 pub mod backoff;
 pub mod chain;
 pub mod cli;

@@ -174,3 +174,5 @@ mod tests_history;
 mod tests_new_keys;
 #[cfg(test)]
 mod tests_prop;
+#[cfg(test)]
+mod tests_telemetry;

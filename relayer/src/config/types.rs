@@ -122,6 +122,15 @@ pub struct TelemetryConfig {
     pub host: String,
     /// Listen port.
     pub port: u16,
+    /// The bearer token `/graphql` and the console need when `host` is not a loopback
+    /// address (never logged).
+    pub token: Option<String>,
+    /// The environment variable holding `token` instead.
+    pub token_env: Option<String>,
+    /// The bearer token of mutations (`clearPackets`); without it they are refused.
+    pub admin_token: Option<String>,
+    /// The environment variable holding `admin_token` instead.
+    pub admin_token_env: Option<String>,
 }
 
 impl Default for TelemetryConfig {
@@ -130,7 +139,52 @@ impl Default for TelemetryConfig {
             enabled: true,
             host: "127.0.0.1".into(),
             port: 3001,
+            token: None,
+            token_env: None,
+            admin_token: None,
+            admin_token_env: None,
         }
+    }
+}
+
+impl TelemetryConfig {
+    /// The read token: `token`, else the value of `token_env` (an unset or empty variable
+    /// is an error naming it).
+    pub fn read_token(&self) -> Result<Option<String>, String> {
+        resolve_token(
+            self.token.as_deref(),
+            self.token_env.as_deref(),
+            "token_env",
+        )
+    }
+
+    /// The admin token: `admin_token`, else the value of `admin_token_env`.
+    pub fn admin_token(&self) -> Result<Option<String>, String> {
+        resolve_token(
+            self.admin_token.as_deref(),
+            self.admin_token_env.as_deref(),
+            "admin_token_env",
+        )
+    }
+}
+
+/// A token given inline or by the environment variable `env` (named by `key`).
+fn resolve_token(
+    inline: Option<&str>,
+    env: Option<&str>,
+    key: &str,
+) -> Result<Option<String>, String> {
+    if let Some(t) = inline.map(str::trim).filter(|t| !t.is_empty()) {
+        return Ok(Some(t.to_string()));
+    }
+    let Some(var) = env else {
+        return Ok(None);
+    };
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Ok(Some(v.trim().to_string())),
+        _ => Err(format!(
+            "telemetry.{key}: the environment variable `{var}` is not set or empty; export it (e.g. {var}=$(openssl rand -hex 32)) or write the token in the config"
+        )),
     }
 }
 

@@ -89,6 +89,7 @@ pub(super) fn config(c: &Config) -> Check {
             "is empty; expected a listen address, e.g. host = \"127.0.0.1\"".into(),
         );
     }
+    telemetry_access(&c.telemetry)?;
     if c.chains.is_empty() {
         return bad(
             "chains",
@@ -149,6 +150,35 @@ fn daemon(d: &DaemonConfig) -> Check {
         return bad(
             "daemon.quarantine_after",
             "0 would quarantine packets before their first submission; expected at least 1, e.g. quarantine_after = 3".into(),
+        );
+    }
+    Ok(())
+}
+
+/// `[telemetry]` tokens: given once each (inline or by variable), and a read token when
+/// the endpoint listens on a non-loopback address.
+fn telemetry_access(t: &super::TelemetryConfig) -> Check {
+    for (inline, env, key) in [
+        (&t.token, &t.token_env, "telemetry.token"),
+        (&t.admin_token, &t.admin_token_env, "telemetry.admin_token"),
+    ] {
+        if inline.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            let name = key.rsplit('.').next().unwrap_or(key);
+            return bad(
+                key,
+                format!("is empty; expected a secret string, e.g. {name} = \"9f86d081884c7d65\""),
+            );
+        }
+        if inline.is_some() && env.is_some() {
+            let name = key.rsplit('.').next().unwrap_or(key);
+            return bad(key, format!("is given twice (inline and as {name}_env); keep one, e.g. {name}_env = \"STATESET_API_TOKEN\""));
+        }
+    }
+    let has_token = t.token.is_some() || t.token_env.is_some();
+    if t.enabled && !crate::telemetry::auth::is_loopback(&t.host) && !has_token {
+        return bad(
+            "telemetry.token",
+            format!("is missing: host \"{}\" is not a loopback address, so /graphql and the console need a bearer token; expected a secret string or the variable holding it, e.g. token_env = \"STATESET_API_TOKEN\" (or host = \"127.0.0.1\")", t.host),
         );
     }
     Ok(())

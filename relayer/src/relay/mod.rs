@@ -9,9 +9,13 @@ mod app_acks;
 pub mod clear;
 mod cycle_parts;
 mod error;
+pub mod history_feed;
 mod quarantine;
 mod record;
 pub mod scanner;
+pub mod sightings;
+#[cfg(test)]
+mod sightings_tests;
 mod steps;
 mod submit;
 pub mod worker;
@@ -139,6 +143,12 @@ impl Routes {
         let map = self.inner.read().unwrap_or_else(|e| e.into_inner());
         map.get(&(chain.to_string(), port.to_string(), channel.to_string()))
             .cloned()
+    }
+
+    /// Every served path, each direction once (seen from its `a` end).
+    pub fn all(&self) -> Vec<Path> {
+        let map = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        map.values().cloned().collect()
     }
 
     /// Every served path seen from `chain`.

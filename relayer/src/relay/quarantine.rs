@@ -66,6 +66,12 @@ impl QuarantineBook {
                 warn!(path = %path.name(), sequence = seq, failures = entry.0, error = %error,
                     "packet quarantined: its message keeps failing; the packets behind it go on");
                 ledger.mark(*seq, PacketState::Quarantined)?;
+                if let Some(record) = ledger.get(*seq)? {
+                    let kind = crate::store::StepKind::Quarantined {
+                        reason: error.clone(),
+                    };
+                    super::history_feed::policy_step(&record.packet, path, kind);
+                }
                 quarantined.push(*seq);
             }
         }

@@ -4,32 +4,44 @@ use stateset_channels::events::{parse_abci_event, IbcEvent};
 use tendermint_rpc::endpoint::block_results;
 use tracing::warn;
 
+use super::sightings::{sighting, BlockSightings};
 use super::Routes;
 use crate::store::{PacketState, Store, StoreError};
 
 /// Records the packet events of block `height` of `chain` (its txs' events, then the
-/// block's own); a malformed IBC event is logged and skipped.
+/// block's own); a malformed IBC event is logged and skipped. With `sightings`, also
+/// collects what the packet history needs (each with its tx's index in the block).
 pub(super) fn record_block(
     chain: &str,
     store: &Store,
     routes: &Routes,
-    height: u64,
     results: &block_results::Response,
+    mut sightings: Option<&mut BlockSightings>,
 ) -> Result<(), StoreError> {
+    let height = results.height.value();
     let tx_events = results
         .txs_results
         .iter()
         .flatten()
-        .flat_map(|r| r.events.iter());
+        .enumerate()
+        .flat_map(|(i, r)| r.events.iter().map(move |e| (Some(i), e)));
     let block_events = results
         .begin_block_events
         .iter()
         .flatten()
         .chain(results.end_block_events.iter().flatten())
-        .chain(results.finalize_block_events.iter());
-    for event in tx_events.chain(block_events) {
+        .chain(results.finalize_block_events.iter())
+        .map(|e| (None, e));
+    for (tx_index, event) in tx_events.chain(block_events) {
         match parse_abci_event(event) {
-            Ok(Some(ibc)) => record(chain, store, routes, &ibc)?,
+            Ok(Some(ibc)) => {
+                if let Some(seen) = sightings.as_deref_mut() {
+                    if let Some(s) = sighting(chain, store, routes, &ibc) {
+                        seen.items.push((tx_index, s));
+                    }
+                }
+                record(chain, store, routes, &ibc)?;
+            }
             Ok(None) => {}
             Err(e) => warn!(chain, height, error = %e, "skipping a malformed IBC event"),
         }

@@ -12,8 +12,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use super::history_feed::hand_over;
 pub use super::record::record;
 use super::record::record_block;
+use super::sightings::BlockSightings;
 use super::Routes;
 use crate::backoff::Backoff;
 use crate::chain::events::ChainEvent;
@@ -95,12 +97,16 @@ pub async fn run_scanner(
     chain: ChainEndpoint,
     store: Store,
     routes: Routes,
-    signals: (Arc<Notify>, Arc<Notify>),
+    signals: ScanSignals,
     settings: ScannerSettings,
     mut triggers: Option<tokio::sync::mpsc::Receiver<ChainEvent>>,
     shutdown: CancellationToken,
 ) {
-    let (wake, clear_now) = signals;
+    let ScanSignals {
+        wake,
+        clear_now,
+        history,
+    } = signals;
     let id = chain.id().to_string();
     let mut scan = Scan {
         chain: &chain,
@@ -108,6 +114,7 @@ pub async fn run_scanner(
         routes: &routes,
         wake: &wake,
         clear_now: &clear_now,
+        history: history.as_ref(),
         settings,
         next: None,
         ahead_of: None,
@@ -145,6 +152,17 @@ pub async fn run_scanner(
         }
     }
     debug!(chain = %id, "scanner stopped");
+}
+
+/// What a scanner tells others.
+#[derive(Clone, Debug)]
+pub struct ScanSignals {
+    /// Notified after new blocks are recorded (the path workers wait on it).
+    pub wake: Arc<Notify>,
+    /// Notified when clearing should run (a gap the scanner will not read).
+    pub clear_now: Arc<Notify>,
+    /// Where the history's sightings of each block go (`None`: no history, no feeds).
+    pub history: Option<tokio::sync::mpsc::Sender<BlockSightings>>,
 }
 
 /// The longest pause after a pass that failed on the transport (a dropped connection, a
@@ -306,6 +324,7 @@ struct Scan<'a> {
     routes: &'a Routes,
     wake: &'a Notify,
     clear_now: &'a Notify,
+    history: Option<&'a tokio::sync::mpsc::Sender<BlockSightings>>,
     settings: ScannerSettings,
     /// The next height to read (`None` before the first pass).
     next: Option<u64>,
@@ -422,9 +441,17 @@ impl Scan<'_> {
             }
             let outcome = result.map_err(ScanError::from).and_then(|results| {
                 let id = chain.id();
-                record_block(id, self.store, self.routes, height, &results)?;
+                let mut seen = BlockSightings {
+                    height,
+                    items: Vec::new(),
+                };
+                let sightings = self.history.is_some().then_some(&mut seen);
+                record_block(id, self.store, self.routes, &results, sightings)?;
                 self.store.set_last_height(id, height)?;
                 self.chain.note_block(height);
+                if let Some(queue) = self.history {
+                    hand_over(id, queue, seen);
+                }
                 Ok(())
             });
             match outcome {

@@ -389,6 +389,10 @@ impl CycleContext<'_> {
         if let Err(e) = self.ledger.mark(p.sequence, PacketState::Filtered) {
             warn!(error = %e, "could not record a filtered packet");
         }
+        let kind = crate::store::StepKind::Filtered {
+            reason: reason.to_string(),
+        };
+        super::history_feed::policy_step(p, self.path, kind);
         false
     }
 

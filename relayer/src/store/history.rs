@@ -46,6 +46,7 @@ use super::StoreError;
 pub(crate) use keys::{decode_id, id_key};
 pub use keys::{Cursor, InvalidCursor};
 pub use summary::{summarize_packet, MAX_MEMO_BYTES};
+pub use write::StepWrite;
 
 /// Most steps kept per packet; beyond them the oldest but the first are dropped.
 pub const MAX_STEPS: usize = 64;
@@ -164,7 +165,8 @@ pub enum StepKind {
     },
 }
 
-/// A packet and its steps, oldest first (by time, then height).
+/// A packet and its steps, oldest first (by time, then the order of a packet's life, then
+/// height: heights of two chains cannot be compared).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PacketHistory {
     /// What the packet is.

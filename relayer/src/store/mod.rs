@@ -8,6 +8,7 @@
 
 pub mod history;
 mod journal;
+mod ledger_page;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -20,7 +21,7 @@ use stateset_channels::events::Packet;
 
 pub use history::{
     summarize_packet, App, Cursor, History, HistoryFilter, InvalidCursor, PacketHistory, PacketId,
-    PacketSummary, Page, Step, StepKind,
+    PacketSummary, Page, Step, StepKind, StepWrite,
 };
 
 /// A store failure.
@@ -97,7 +98,12 @@ fn observe_write(op: &str, start: std::time::Instant) {
         .observe(start.elapsed().as_secs_f64());
 }
 
-/// Unix time in seconds, with a fraction.
+/// Now, in Unix seconds (0 before 1970).
+pub fn now_secs() -> u64 {
+    now()
+}
+
+/// Now, in Unix seconds with a fraction.
 pub fn now_f64() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -14,13 +14,14 @@
 //! [scanner]: crate::relay::scanner
 
 mod in_flight;
+mod api_tasks;
 mod pair;
 mod paths;
 pub mod tasks;
 mod v2_paths;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
@@ -33,9 +34,11 @@ use crate::chain::{ChainEndpoint, ChainError};
 use crate::client::scope::ClientScope;
 use crate::config::{ChainConfig, Config, EventSourceConfig};
 use crate::keys::KeySource;
-use crate::relay::scanner::{run_scanner, ScannerSettings};
+use crate::relay::history_feed::{run_history_writer, HistoryFeed, SIGHTINGS_QUEUE};
+use crate::relay::scanner::{run_scanner, ScanSignals, ScannerSettings};
 use crate::relay::Routes;
 use crate::store::Store;
+use api_tasks::{api_context, spawn_history_prune, spawn_telemetry};
 use pair::{PairShared, PairTask};
 pub use paths::discover_paths;
 use paths::ChainHandle;
@@ -79,6 +82,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
     let routes = Routes::default();
     let supervisor = Supervisor::new(shutdown.clone(), config.daemon.max_backoff);
     supervisor.install_as_current();
+    let feed = HistoryFeed::new(config.history.enabled.then(|| store.history()));
+    feed.install_as_current();
+    let wallets: Arc<RwLock<BTreeMap<String, String>>> = Arc::default();
     let mut chains = HashMap::new();
     for chain in &config.chains {
         let (tx, rx) = watch::channel(None);
@@ -98,6 +104,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             endpoint: Arc::new(tx),
             settings,
             settled: Arc::default(),
+            feed: feed.clone(),
         };
         let stop = shutdown.clone();
         supervisor.spawn(format!("chain {}", chain.id), move || {
@@ -141,30 +148,16 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
         }
     }
     if config.telemetry.enabled {
-        let addr = format!("{}:{}", config.telemetry.host, config.telemetry.port);
-        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
-            anyhow::anyhow!(
-                "telemetry: cannot listen on {addr} ([telemetry] host/port in the config): {e}"
-            )
-        })?;
-        let ids: Arc<Vec<String>> =
-            Arc::new(config.chains.iter().map(|c| c.id.to_string()).collect());
-        let listener = Arc::new(std::sync::Mutex::new(Some(listener)));
-        let stop = shutdown.clone();
-        supervisor.spawn("telemetry", move || {
-            let (listener, ids, stop, addr) =
-                (listener.clone(), ids.clone(), stop.clone(), addr.clone());
-            async move {
-                let taken = listener.lock().map(|mut l| l.take()).ok().flatten();
-                let listener = match taken {
-                    Some(l) => l,
-                    None => tokio::net::TcpListener::bind(&addr).await?,
-                };
-                crate::telemetry::serve(listener, ids, stop).await;
-                Ok(())
-            }
-        });
+        let context = api_context(&config, &store, &routes, &feed, &chains, &wallets)?;
+        spawn_telemetry(
+            &supervisor,
+            &config,
+            crate::api::Api::new(context),
+            &shutdown,
+        )
+        .await?;
     }
+    spawn_history_prune(&supervisor, &config, &feed, &shutdown);
     {
         // Wallet balances and the store's size, every 10 s.
         let (config, chains, store, stop) = (
@@ -173,11 +166,13 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<
             store.clone(),
             shutdown.clone(),
         );
+        let wallets = wallets.clone();
         supervisor.spawn("wallets", move || {
             let (config, chains, store, stop) =
                 (config.clone(), chains.clone(), store.clone(), stop.clone());
+            let wallets = wallets.clone();
             async move {
-                watch_wallets(config, chains, store, stop).await;
+                watch_wallets(config, chains, (store, wallets), stop).await;
                 Ok(())
             }
         });
@@ -224,6 +219,7 @@ struct ChainTask {
     settings: ScannerSettings,
     /// Whether the previous run's in-flight steps on this chain were settled.
     settled: Arc<std::sync::atomic::AtomicBool>,
+    feed: HistoryFeed,
 }
 
 impl ChainTask {
@@ -252,26 +248,37 @@ impl ChainTask {
             }),
             _ => None,
         };
+        let (sightings, queue) = tokio::sync::mpsc::channel(SIGHTINGS_QUEUE);
+        let signals = ScanSignals {
+            wake: self.shared.wake.clone(),
+            clear_now: self.shared.clear_now.clone(),
+            history: Some(sightings),
+        };
         let scanner = |triggers| {
             run_scanner(
                 endpoint.clone(),
                 self.store.clone(),
                 self.routes.clone(),
-                (self.shared.wake.clone(), self.shared.clear_now.clone()),
+                signals.clone(),
                 self.settings,
                 triggers,
                 shutdown.clone(),
             )
         };
+        let writer =
+            run_history_writer(endpoint.clone(), self.feed.clone(), queue, shutdown.clone());
         match push {
             Some(source) => {
                 let (sink, rx) = tokio::sync::mpsc::channel(256);
                 tokio::join!(
                     run_event_source(source, sink, shutdown.clone()),
                     scanner(Some(rx)),
+                    writer,
                 );
             }
-            None => scanner(None).await,
+            None => {
+                tokio::join!(scanner(None), writer);
+            }
         }
         Ok(())
     }
@@ -281,7 +288,7 @@ impl ChainTask {
 async fn watch_wallets(
     config: Arc<Config>,
     chains: HashMap<String, SharedChain>,
-    store: Store,
+    (store, wallets): (Store, Arc<RwLock<BTreeMap<String, String>>>),
     shutdown: CancellationToken,
 ) {
     let m = stateset_monitoring::global();
@@ -294,6 +301,9 @@ async fn watch_wallets(
                 // The account that pays the fees: the fee granter when there is one.
                 let payer = c.fee_granter.as_deref().or(e.signer_address());
                 if let Some(address) = payer {
+                    if let Ok(mut w) = wallets.write() {
+                        w.insert(c.id.to_string(), address.to_string());
+                    }
                     if let Ok(amount) = e.grpc().balance(address, &c.gas_price.denom).await {
                         m.wallet_balance
                             .with_label_values(&[c.id.as_str(), &c.gas_price.denom])

@@ -37,6 +37,11 @@ pub struct Limits {
     /// Time a connection asked to close (lifetime over) has to finish its response
     /// before it is dropped.
     pub close_grace: Duration,
+    /// Lifetime of a `/graphql` websocket (it is closed with code 4000; clients reconnect).
+    /// A websocket counts as a busy connection while it lives.
+    pub websocket_lifetime: Duration,
+    /// Websockets open at once; one more is answered `503`.
+    pub max_websockets: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +51,8 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(5),
             connection_lifetime: Duration::from_secs(30),
             close_grace: Duration::from_secs(5),
+            websocket_lifetime: Duration::from_secs(3600),
+            max_websockets: 16,
         }
     }
 }

@@ -1,26 +1,35 @@
 //! The daemon's HTTP endpoint (`[telemetry]`): `/metrics` (Prometheus text), `/healthz`
 //! (the process is alive), `/readyz` (every configured chain answers and its events are
 //! being read), `/status` (JSON: chains and heights, channel backlogs, clients and the
-//! time left in their trusting periods) and, at `/`, the web console ([`console`]).
+//! time left in their trusting periods), `/graphql` (the API of [`crate::api`]:
+//! [`graphql`]) and, at `/`, the web console ([`console`]).
 //!
-//! The endpoint is unauthenticated and must survive hostile clients: only `GET` and
-//! `HEAD` are answered (`405` otherwise) and no request body is ever read; a client has
+//! The endpoint must survive hostile clients: but for `/graphql`, only `GET` and `HEAD`
+//! are answered (`405` otherwise) and no request body is ever read; `POST /graphql` reads
+//! at most 64 KiB within 10 s, and a websocket lives at most
+//! [`Limits::websocket_lifetime`], at most [`Limits::max_websockets`] at once; a client has
 //! [`Limits::header_read_timeout`] to send a request head (from the connection's start and
 //! after each response, which also bounds idle keep-alive); a connection lives at most
 //! [`Limits::connection_lifetime`]; at most [`Limits::max_connections`] are open, and at
 //! the cap an idle one is closed to admit the newcomer (the policy is described there).
 //! So slow or idle clients cannot keep `/metrics` from answering.
 //!
-//! Authentication is not the server's job: it must be reached only through a private
-//! network or a reverse proxy that authenticates (see `deploy/Containerfile`).
+//! `/graphql` (and the console) need a bearer token when the endpoint listens on a
+//! non-loopback address ([`auth`]); `/metrics`, `/healthz`, `/readyz` and `/status` stay
+//! open, for a private network or a reverse proxy (see `deploy/Containerfile`).
 
+pub mod auth;
 mod conn;
 pub mod console;
+pub mod graphql;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_graphql;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,8 +46,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use crate::api::Api;
 pub use conn::Limits;
 use conn::{Admitted, BusyGuard, Table, TrackedBody};
+use graphql::ConnContext;
+
+/// The path of the GraphQL API.
+pub const GRAPHQL_PATH: &str = "/graphql";
 
 /// Largest request head accepted, in bytes (hyper's minimum buffer is 8 KiB).
 const MAX_HEAD_BYTES: usize = 16 * 1024;
@@ -49,22 +63,24 @@ const REFUSED: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
 
 /// Serves the endpoints on `listener` until `shutdown`, with the default [`Limits`].
-pub async fn serve(listener: TcpListener, chains: Arc<Vec<String>>, shutdown: CancellationToken) {
-    serve_with_limits(listener, chains, shutdown, Limits::default()).await;
+pub async fn serve(listener: TcpListener, api: Arc<Api>, shutdown: CancellationToken) {
+    serve_with_limits(listener, api, shutdown, Limits::default()).await;
 }
 
 /// Serves the endpoints on `listener` until `shutdown`, within `limits`.
 pub async fn serve_with_limits(
     listener: TcpListener,
-    chains: Arc<Vec<String>>,
+    api: Arc<Api>,
     shutdown: CancellationToken,
     limits: Limits,
 ) {
     if let Ok(addr) = listener.local_addr() {
         info!(%addr, max_connections = limits.max_connections,
-            "telemetry listening (/metrics /healthz /readyz /status, the console at /)");
+            token_required = api.context.access.require_token,
+            "telemetry listening (/metrics /healthz /readyz /status /graphql, the console at /)");
     }
     let table = Table::new(limits.max_connections);
+    let websockets = Arc::new(AtomicUsize::new(0));
     loop {
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -86,29 +102,32 @@ pub async fn serve_with_limits(
             let _ = stream.try_write(REFUSED);
             continue;
         };
-        tokio::spawn(drive(
-            stream,
-            admitted,
+        let conn = ConnContext {
+            admitted: Arc::new(admitted),
+            stop: shutdown.clone(),
             limits,
-            chains.clone(),
-            shutdown.clone(),
-        ));
+            websockets: websockets.clone(),
+        };
+        tokio::spawn(drive(stream, conn, api.clone()));
     }
 }
 
 /// Serves one connection until it ends, is evicted, outlives its lifetime (then it may
-/// finish its response within the grace), or the server stops.
-async fn drive(
-    stream: TcpStream,
-    admitted: Admitted,
-    limits: Limits,
-    chains: Arc<Vec<String>>,
-    stop: CancellationToken,
-) {
-    let busy = admitted.busy.clone();
+/// finish its response within the grace), or the server stops. A websocket opened on it
+/// runs on after it on its own task ([`graphql`]), holding the connection's place.
+async fn drive(stream: TcpStream, conn_ctx: ConnContext, api: Arc<Api>) {
+    let (limits, stop) = (conn_ctx.limits, conn_ctx.stop.clone());
+    let admitted: Arc<Admitted> = conn_ctx.admitted.clone();
+    let evict = admitted.evict.clone();
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let guard = BusyGuard::new(&busy);
-        std::future::ready(Ok::<_, Infallible>(respond(&req, &chains, guard)))
+        let guard = BusyGuard::new(&admitted.busy);
+        let (api, conn_ctx) = (api.clone(), conn_ctx.clone());
+        async move {
+            if req.uri().path() == GRAPHQL_PATH {
+                return Ok::<_, Infallible>(graphql::handle(req, api, conn_ctx, guard).await);
+            }
+            Ok(respond(&req, &api.context.chains, guard))
+        }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
@@ -116,9 +135,10 @@ async fn drive(
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(MAX_HEAD_BYTES)
         .keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let conn = builder
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
     tokio::pin!(conn);
-    let evict = admitted.evict.clone();
     tokio::select! {
         _ = conn.as_mut() => return,
         _ = stop.cancelled() => return,
@@ -132,7 +152,6 @@ async fn drive(
         _ = evict.cancelled() => {}
         _ = tokio::time::sleep(limits.close_grace) => {}
     }
-    drop(admitted);
 }
 
 /// The response to `req`; its body keeps the connection marked busy (`guard`).
@@ -183,6 +202,7 @@ fn console_response(asset: console::Asset, guard: BusyGuard) -> Response<Tracked
     r
 }
 
+/// A response of `status` with `body`, keeping the connection busy (`guard`) until written.
 fn plain(
     status: StatusCode,
     content_type: &'static str,
@@ -227,8 +247,16 @@ fn route(path: &str, chains: &[String]) -> (StatusCode, &'static str, String) {
     }
 }
 
+/// A metric's series: (labels, value) each.
+pub(crate) type Series = Vec<(BTreeMap<String, String>, f64)>;
+
+/// The series of the metric `name` (full name, e.g. `stateset_relayer_chain_up`).
+pub(crate) fn metric_series(name: &str) -> Series {
+    series(&prometheus_families(), name)
+}
+
 /// Each family's series as (labels, value).
-fn series(families: &[MetricFamily], name: &str) -> Vec<(BTreeMap<String, String>, f64)> {
+fn series(families: &[MetricFamily], name: &str) -> Series {
     families
         .iter()
         .filter(|f| f.name() == name)

@@ -1,24 +1,36 @@
 //! The telemetry server against hostile clients, on 127.0.0.1 in-process.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
+use super::auth::AccessSettings;
 use super::{serve_with_limits, Limits};
+use crate::api::{Api, ApiContext};
+use crate::store::Store;
 
 /// Starts a server; it stops when the returned token is cancelled (or dropped with the
 /// test's runtime).
 async fn start(limits: Limits) -> (SocketAddr, CancellationToken) {
+    start_with(limits, AccessSettings::default()).await
+}
+
+/// [`start`] with `access`.
+pub(super) async fn start_with(
+    limits: Limits,
+    access: AccessSettings,
+) -> (SocketAddr, CancellationToken) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
+    let mut context = ApiContext::new(vec!["a-1".to_string()], Store::temporary().unwrap());
+    context.access = access;
     tokio::spawn(serve_with_limits(
         listener,
-        Arc::new(vec!["a-1".to_string()]),
+        Api::new(context),
         stop.clone(),
         limits,
     ));
@@ -26,7 +38,7 @@ async fn start(limits: Limits) -> (SocketAddr, CancellationToken) {
 }
 
 /// Everything `s` sends until it closes (a reset counts as a close).
-async fn read_until_closed(s: &mut TcpStream, within: Duration) -> String {
+pub(super) async fn read_until_closed(s: &mut TcpStream, within: Duration) -> String {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     let deadline = tokio::time::sleep(within);
@@ -43,7 +55,7 @@ async fn read_until_closed(s: &mut TcpStream, within: Duration) -> String {
 }
 
 /// Sends `raw` on a new connection and returns the whole answer.
-async fn exchange(addr: SocketAddr, raw: &str) -> String {
+pub(super) async fn exchange(addr: SocketAddr, raw: &str) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(raw.as_bytes()).await.unwrap();
     read_until_closed(&mut s, Duration::from_secs(5)).await

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{
     abort, decode, encode, entries, key_name, keys, read_count, History, Index, PacketHistory,
-    PacketId, PacketSummary, Step, Tx, TxResult, COUNT, MAX_STEPS, PRUNE_BATCH,
+    PacketId, PacketSummary, Step, StepKind, Tx, TxResult, COUNT, MAX_STEPS, PRUNE_BATCH,
 };
 use crate::store::StoreError;
 
@@ -14,59 +14,55 @@ impl History {
     /// Returns whether it was new.
     pub fn record(&self, summary: &PacketSummary) -> Result<bool, StoreError> {
         let id = keys::id_key(&summary.id);
-        let record = PacketHistory {
-            summary: summary.clone(),
-            steps: Vec::new(),
-        };
-        let bytes = encode(&id, &record)?;
-        let index = entries(&record, &id);
         self.txn(|tx| {
             if tx.packets.get(&id)?.is_some() {
                 return Ok(false);
             }
-            tx.packets.insert(id.as_slice(), bytes.as_slice())?;
-            for (which, key) in &index {
-                tx.index(*which).insert(key.as_slice(), id.as_slice())?;
-            }
-            add_count(tx, 1)?;
+            insert_new(tx, &id, summary)?;
             Ok(true)
         })
     }
 
     /// Adds `step` to the packet `id` (recorded before: else [`StoreError::Missing`]), in
-    /// order of time, then height; a step equal to one it has is not added again. Beyond
+    /// order of time, then of a packet's life (sent, filtered or quarantined, received,
+    /// acknowledged or timed out), then height; a step equal to one it has is not added again. Beyond
     /// [`MAX_STEPS`] the oldest step but the first is dropped.
     pub fn add_step(&self, id: &PacketId, step: Step) -> Result<(), StoreError> {
         let key = keys::id_key(id);
-        let step = Step {
-            tx_hash: step
-                .tx_hash
-                .map(|h| h.trim().to_ascii_lowercase())
-                .filter(|h| !h.is_empty()),
-            ..step
-        };
+        let step = normalized(step);
         self.txn(|tx| {
-            let Some(bytes) = tx.packets.get(&key)? else {
+            let Some(_) = tx.packets.get(&key)? else {
                 return abort(StoreError::Missing {
                     key: key_name(&key),
                 });
             };
-            let mut record = decode(&key, &bytes).or_else(abort)?;
-            if record.steps.contains(&step) {
-                return Ok(());
+            step_in(tx, &key, &step).map(|_| ())
+        })
+    }
+
+    /// Records a block's worth of steps in one transaction: for each write, the packet is
+    /// recorded first when it is new and a summary is given (else a write for an unknown
+    /// packet is skipped), then its step is added as [`History::add_step`] does. Returns
+    /// each packet changed, as it is after its step, with that step (in the order given).
+    pub fn apply(&self, writes: &[StepWrite]) -> Result<Vec<(PacketHistory, Step)>, StoreError> {
+        let prepared: Vec<(Vec<u8>, &StepWrite, Step)> = writes
+            .iter()
+            .map(|w| (keys::id_key(&w.id), w, normalized(w.step.clone())))
+            .collect();
+        self.txn(|tx| {
+            let mut changed = Vec::new();
+            for (key, write, step) in &prepared {
+                if tx.packets.get(key)?.is_none() {
+                    let Some(summary) = &write.summary else {
+                        continue;
+                    };
+                    insert_new(tx, key, summary)?;
+                }
+                if let Some(record) = step_in(tx, key, step)? {
+                    changed.push((record, step.clone()));
+                }
             }
-            let before = entries(&record, &key);
-            let at = record
-                .steps
-                .partition_point(|s| (s.time, s.height) <= (step.time, step.height));
-            record.steps.insert(at, step.clone());
-            while record.steps.len() > MAX_STEPS {
-                record.steps.remove(1);
-            }
-            let after = entries(&record, &key);
-            tx.packets
-                .insert(key.as_slice(), encode(&key, &record).or_else(abort)?)?;
-            reindex(tx, &key, &before, &after)
+            Ok(changed)
         })
     }
 
@@ -143,6 +139,77 @@ impl History {
             Ok(true)
         })
     }
+}
+
+/// One step to record with [`History::apply`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepWrite {
+    /// The packet.
+    pub id: PacketId,
+    /// What it is, to record it when it is new (`None`: only a known packet gets the step).
+    pub summary: Option<PacketSummary>,
+    /// What happened.
+    pub step: Step,
+}
+
+/// `step` with its tx hash trimmed and lowercase (none when empty).
+fn normalized(step: Step) -> Step {
+    Step {
+        tx_hash: step
+            .tx_hash
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty()),
+        ..step
+    }
+}
+
+/// Where a kind of step comes in a packet's life: steps of one second on two chains (whose
+/// heights cannot be compared) are ordered by it before their heights.
+fn life_order(kind: &StepKind) -> u8 {
+    match kind {
+        StepKind::Sent => 0,
+        StepKind::Filtered { .. } | StepKind::Quarantined { .. } => 1,
+        StepKind::Received => 2,
+        StepKind::Acknowledged { .. } | StepKind::TimedOut => 3,
+    }
+}
+
+/// Inserts the new packet `summary` under `id` with no steps, with its index entries.
+fn insert_new(tx: &Tx<'_>, id: &[u8], summary: &PacketSummary) -> TxResult<()> {
+    let record = PacketHistory {
+        summary: summary.clone(),
+        steps: Vec::new(),
+    };
+    let bytes = encode(id, &record).or_else(abort)?;
+    tx.packets.insert(id, bytes)?;
+    for (which, key) in entries(&record, id) {
+        tx.index(which).insert(key, id)?;
+    }
+    add_count(tx, 1)
+}
+
+/// Adds `step` to the packet under `key`, if it is there and does not have the step yet;
+/// returns the changed record.
+fn step_in(tx: &Tx<'_>, key: &[u8], step: &Step) -> TxResult<Option<PacketHistory>> {
+    let Some(bytes) = tx.packets.get(key)? else {
+        return Ok(None);
+    };
+    let mut record = decode(key, &bytes).or_else(abort)?;
+    if record.steps.contains(step) {
+        return Ok(None);
+    }
+    let before = entries(&record, key);
+    let place = |s: &Step| (s.time, life_order(&s.kind), s.height);
+    let at = record.steps.partition_point(|s| place(s) <= place(step));
+    record.steps.insert(at, step.clone());
+    while record.steps.len() > MAX_STEPS {
+        record.steps.remove(1);
+    }
+    let after = entries(&record, key);
+    tx.packets
+        .insert(key, encode(key, &record).or_else(abort)?)?;
+    reindex(tx, key, &before, &after)?;
+    Ok(Some(record))
 }
 
 /// Moves the index entries of packet `id` from `before` to `after`.
