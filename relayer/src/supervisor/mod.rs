@@ -13,8 +13,8 @@
 //!
 //! [scanner]: crate::relay::scanner
 
-mod in_flight;
 mod api_tasks;
+mod in_flight;
 mod pair;
 mod paths;
 pub mod tasks;
