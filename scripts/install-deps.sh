@@ -12,6 +12,10 @@ command -v jq >/dev/null || need_apt+=(jq)
 command -v promtool >/dev/null || need_apt+=(prometheus)
 # SoftHSM2: the PKCS#11 token the HSM signer's tests (relayer/tests/hsm.rs) run against.
 { command -v softhsm2-util >/dev/null && [ -f /usr/lib/softhsm/libsofthsm2.so ]; } || need_apt+=(softhsm2)
+# Headless Chromium and its WebDriver server: the web console's browser test
+# (e2e/tests/console_browser.rs) drives them.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -38,6 +38,7 @@ pub mod accounts;
 pub mod answers;
 pub mod bench;
 pub mod chain;
+pub mod chromedriver;
 mod error;
 pub mod faults;
 pub mod fork;
