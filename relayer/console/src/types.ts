@@ -78,6 +78,7 @@ export interface Wallet {
   address: string;
   denom: string;
   balance: number | null;
+  feesPaid: number;
 }
 
 export interface Task {

@@ -63,6 +63,13 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
         .map_err(|e| async_graphql::Error::new(format!("the store read failed: {e}")))?
 }
 
+/// The highest latest-block height any of the daemon's calls to `chain` has seen (`None`
+/// before the first answer).
+fn latest_seen(chain: &str) -> Option<i64> {
+    let height = *crate::chain::seen::heights_seen(chain).borrow();
+    (height > 0).then(|| i64::try_from(height).ok()).flatten()
+}
+
 #[Object]
 impl Query {
     /// Every configured chain.
@@ -77,7 +84,7 @@ impl Query {
                 id: c.clone(),
                 up: value_of(&up, &[("chain", c)]) == Some(1.0),
                 scanned_height: value_of(&heights, &[("chain", c)]).map(|h| h as i64),
-                latest_height: None,
+                latest_height: latest_seen(c),
             })
             .collect())
     }
@@ -175,6 +182,7 @@ impl Query {
     async fn wallets(&self, ctx: &Context<'_>) -> Result<Vec<Wallet>> {
         let api = api(ctx)?;
         let balances = metric_series("stateset_relayer_wallet_balance");
+        let fees = metric_series("stateset_relayer_fees_paid_total");
         let addresses = api
             .wallets
             .read()
@@ -187,11 +195,13 @@ impl Query {
                 let address = addresses.get(c)?.clone();
                 let denom = api.denoms.get(c).cloned().unwrap_or_default();
                 let balance = value_of(&balances, &[("chain", c), ("denom", &denom)]);
+                let fees_paid = value_of(&fees, &[("chain", c), ("denom", &denom)]).unwrap_or(0.0);
                 Some(Wallet {
                     chain: c.clone(),
                     address,
                     denom,
                     balance,
+                    fees_paid,
                 })
             })
             .collect())

@@ -203,6 +203,8 @@ pub struct Wallet {
     pub denom: String,
     /// Its balance, when read.
     pub balance: Option<f64>,
+    /// Fees it paid in `denom` since the daemon started.
+    pub fees_paid: f64,
 }
 
 /// A supervised task.

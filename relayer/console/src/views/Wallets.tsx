@@ -5,7 +5,7 @@ import { useQuery } from "../hooks";
 import type { Wallet } from "../types";
 import { Empty, ErrorBox, Section } from "../ui";
 
-const WALLETS = `query Wallets { wallets { chain address denom balance } }`;
+const WALLETS = `query Wallets { wallets { chain address denom balance feesPaid } }`;
 
 export function Wallets() {
   const q = useQuery<{ wallets: Wallet[] }>(WALLETS, undefined, 15_000);
@@ -25,6 +25,7 @@ export function Wallets() {
                 <th>Chain</th>
                 <th>Address</th>
                 <th className="num">Balance</th>
+                <th className="num">Fees paid</th>
                 <th>Denom</th>
               </tr>
             </thead>
@@ -38,6 +39,7 @@ export function Wallets() {
                     </a>
                   </td>
                   <td className={`num mono ${w.balance === 0 ? "tone-bad" : ""}`}>{formatBalance(w.balance)}</td>
+                  <td className="num mono">{formatBalance(w.feesPaid)}</td>
                   <td className="mono">{w.denom}</td>
                 </tr>
               ))}
