@@ -5,6 +5,8 @@ export interface Chain {
   up: boolean;
   scannedHeight: number | null;
   latestHeight: number | null;
+  cometbft?: string | null;
+  ibcGo?: string | null;
 }
 
 export interface Client {

@@ -80,11 +80,18 @@ impl Query {
         Ok(api
             .chains
             .iter()
-            .map(|c| Chain {
-                id: c.clone(),
-                up: value_of(&up, &[("chain", c)]) == Some(1.0),
-                scanned_height: value_of(&heights, &[("chain", c)]).map(|h| h as i64),
-                latest_height: latest_seen(c),
+            .map(|c| {
+                let versions = crate::chain::seen::versions(c).unwrap_or_default();
+                Chain {
+                    id: c.clone(),
+                    up: value_of(&up, &[("chain", c)]) == Some(1.0),
+                    scanned_height: value_of(&heights, &[("chain", c)]).map(|h| h as i64),
+                    latest_height: latest_seen(c),
+                    cometbft: Some(versions.cometbft).filter(|v| !v.is_empty()),
+                    cosmos_sdk: versions.cosmos_sdk,
+                    ibc_go: versions.ibc_go,
+                    app: versions.app,
+                }
             })
             .collect())
     }

@@ -14,8 +14,16 @@ pub struct Chain {
     pub up: bool,
     /// The last height whose events are recorded.
     pub scanned_height: Option<i64>,
-    /// The chain's latest height, when known (not tracked yet: null).
+    /// The highest latest-block height the daemon's calls to the chain have seen.
     pub latest_height: Option<i64>,
+    /// The CometBFT version its node reports.
+    pub cometbft: Option<String>,
+    /// The Cosmos SDK version, when reported.
+    pub cosmos_sdk: Option<String>,
+    /// The ibc-go version, when reported.
+    pub ibc_go: Option<String>,
+    /// The application's name and version, when reported.
+    pub app: Option<String>,
 }
 
 /// A light client the relayer serves.

@@ -161,6 +161,19 @@ impl ChainEndpoint {
         })
     }
 
+    /// Reads the versions the chain's node reports (CometBFT from `/status`, the SDK, ibc-go
+    /// and the app from `GetNodeInfo`) and notes them for the API ([`seen::versions`]).
+    pub async fn note_versions(&self) -> Result<(), ChainError> {
+        let status = self.rpc.status().await?;
+        let node = self.grpc.node_info().await?;
+        let versions = versions::ChainVersions::new(
+            &status.node_info.version.to_string(),
+            node.application_version.as_ref(),
+        );
+        seen::note_versions(self.id(), versions);
+        Ok(())
+    }
+
     /// Notes that block `height` was read (the scanner calls this): whoever waits for a tx's
     /// inclusion or for a height looks again at once instead of at its next poll.
     pub fn note_block(&self, height: u64) {

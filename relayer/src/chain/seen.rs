@@ -6,6 +6,7 @@
 //! neither happens soon, yet other tasks (workers reading the chain's `/status` every cycle)
 //! already know a new block is there. [`heights_seen`] lets the scanner wake on that, and
 //! [`transport_failed_within`] lets it poll faster while the link has just been failing.
+//! [`versions`] keeps what each chain's node reported at connect, for the API.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -13,6 +14,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
+
+use crate::chain::versions::ChainVersions;
 
 /// One chain's shared observations.
 #[derive(Clone)]
@@ -37,6 +40,29 @@ impl Seen {
             })
             .clone()
     }
+}
+
+/// The versions each chain's node reported when the daemon connected.
+fn versions_map() -> &'static Mutex<HashMap<String, ChainVersions>> {
+    static VERSIONS: OnceLock<Mutex<HashMap<String, ChainVersions>>> = OnceLock::new();
+    VERSIONS.get_or_init(Default::default)
+}
+
+/// Notes the versions `chain`'s node reports (read once per connection).
+pub fn note_versions(chain: &str, versions: ChainVersions) {
+    versions_map()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(chain.to_string(), versions);
+}
+
+/// The versions `chain`'s node reported, once read.
+pub fn versions(chain: &str) -> Option<ChainVersions> {
+    versions_map()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(chain)
+        .cloned()
 }
 
 /// Notes that a node of `chain` reported `height` as its latest block.

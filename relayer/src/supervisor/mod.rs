@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, info_span, warn, Instrument};
+use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::backoff::Backoff;
 use crate::chain::events::{run_event_source, EventSourceSettings};
@@ -235,6 +235,9 @@ impl ChainTask {
             in_flight::settle(&endpoint, &self.store, &shutdown).await?;
             self.settled
                 .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        if let Err(e) = endpoint.note_versions().await {
+            debug!(chain = %self.chain.id, error = %e, "versions not read (the API shows none)");
         }
         self.endpoint.send_replace(Some(endpoint.clone()));
         let push = match (&self.chain.event_source, self.chain.websocket_url().parse()) {

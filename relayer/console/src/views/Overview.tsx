@@ -9,7 +9,7 @@ import { PATH_FIELDS } from "../types";
 import { Badge, Empty, ErrorBox, Section, StatusBadge } from "../ui";
 
 const OVERVIEW = `query Overview {
-  chains { id up scannedHeight latestHeight }
+  chains { id up scannedHeight latestHeight cometbft ibcGo }
   paths { ${PATH_FIELDS} }
   clients { chain clientId counterpartyChain status trustingPeriodLeftSeconds latestHeight }
   tasks { name restarts crashLooping }
@@ -70,6 +70,7 @@ function Chains({ chains }: { chains: Chain[] | undefined }) {
               <th className="num">Scanned</th>
               <th className="num">Latest</th>
               <th className="num">Lag</th>
+              <th>Software</th>
             </tr>
           </thead>
           <tbody>
@@ -83,6 +84,10 @@ function Chains({ chains }: { chains: Chain[] | undefined }) {
                   <td className="num mono">{c.scannedHeight ?? "—"}</td>
                   <td className="num mono">{c.latestHeight ?? "—"}</td>
                   <td className={`num mono ${lag !== null && lag > 10 ? "tone-warn" : ""}`}>{lag ?? "—"}</td>
+                  <td className="mono muted">
+                    {c.cometbft ? `CometBFT ${c.cometbft}` : "—"}
+                    {c.ibcGo ? ` · ibc-go ${c.ibcGo}` : ""}
+                  </td>
                 </tr>
               );
             })}
