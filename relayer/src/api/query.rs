@@ -103,13 +103,21 @@ impl Query {
             .filter(|(l, _)| chain.is_none() || l.get("chain") == chain.as_ref())
             .map(|(l, v)| {
                 let get = |k: &str| l.get(k).cloned().unwrap_or_default();
+                // What the last refresh pass read from the host chain (status, height);
+                // before it, the status follows the time left.
+                let observed = crate::client::observed::get(&get("chain"), &get("client"));
+                let status = match &observed {
+                    Some(o) => o.status.clone(),
+                    None if v > 0.0 => "Active".into(),
+                    None => "Expired".into(),
+                };
                 Client {
                     chain: get("chain"),
                     client_id: get("client"),
                     counterparty_chain: get("counterparty"),
-                    status: if v > 0.0 { "Active" } else { "Expired" }.into(),
+                    status,
                     trusting_period_left_seconds: Some(v),
-                    latest_height: None,
+                    latest_height: observed.and_then(|o| i64::try_from(o.latest_height).ok()),
                 }
             })
             .collect()

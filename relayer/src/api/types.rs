@@ -39,7 +39,7 @@ pub struct Client {
     pub status: String,
     /// Seconds left in its trusting period (host chain clock).
     pub trusting_period_left_seconds: Option<f64>,
-    /// Its latest height, when known (not tracked yet: null).
+    /// Its latest height, as the last refresh pass read it.
     pub latest_height: Option<i64>,
 }
 

@@ -15,6 +15,7 @@
 pub mod light_block;
 pub mod misbehaviour;
 pub mod msgs;
+pub mod observed;
 pub mod ops;
 pub mod refresh;
 pub mod scope;

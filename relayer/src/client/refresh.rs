@@ -48,6 +48,7 @@ pub async fn refresh_clients(
         m.client_trusting_period_left_seconds
             .with_label_values(&[host.id(), &label, source.id()])
             .set(client.time_left.as_secs_f64());
+        super::observed::note(host.id(), client);
         if client.status != ClientStatus::Active || !client.refresh_due(fraction) {
             continue;
         }
