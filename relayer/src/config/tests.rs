@@ -1,6 +1,7 @@
 use super::*;
 
-const CHAIN: &str = r#"
+/// One minimal chain: the base the config tests add their tables to.
+pub(super) const CHAIN: &str = r#"
 [[chains]]
 id = "stateset-1"
 rpc_addr = "http://127.0.0.1:26657"
@@ -10,7 +11,8 @@ key_name = "relayer"
 gas_price = { price = 0.001, denom = "stake" }
 "#;
 
-fn key_error(text: &str) -> (String, String) {
+/// The key and message of the key error `text` must give (in `relayer.toml`).
+pub(super) fn key_error(text: &str) -> (String, String) {
     match Config::from_toml_str(text, "relayer.toml") {
         Err(ConfigError::Key { key, message, file }) => {
             assert_eq!(file, "relayer.toml");

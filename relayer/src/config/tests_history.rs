@@ -2,17 +2,8 @@
 
 use std::time::Duration;
 
+use super::tests::CHAIN;
 use super::*;
-
-const CHAIN: &str = r#"
-[[chains]]
-id = "stateset-1"
-rpc_addr = "http://127.0.0.1:26657"
-grpc_addr = "http://127.0.0.1:9090"
-account_prefix = "cosmos"
-key_name = "relayer"
-gas_price = { price = 0.001, denom = "stake" }
-"#;
 
 fn refused(text: &str, key: &str, example: &str) -> String {
     match Config::from_toml_str(text, "relayer.toml") {

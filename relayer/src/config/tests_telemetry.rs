@@ -1,24 +1,8 @@
 //! `[telemetry]` tokens: a non-loopback host needs one; tokens come inline or from the
 //! environment.
 
+use super::tests::{key_error, CHAIN};
 use super::*;
-
-const CHAIN: &str = r#"
-[[chains]]
-id = "stateset-1"
-rpc_addr = "http://127.0.0.1:26657"
-grpc_addr = "http://127.0.0.1:9090"
-account_prefix = "cosmos"
-key_name = "relayer"
-gas_price = { price = 0.001, denom = "stake" }
-"#;
-
-fn key_error(text: &str) -> (String, String) {
-    match Config::from_toml_str(text, "relayer.toml") {
-        Err(ConfigError::Key { key, message, .. }) => (key, message),
-        other => panic!("expected a key error, got {other:?}"),
-    }
-}
 
 #[test]
 fn a_non_loopback_host_without_a_token_is_refused() {
