@@ -122,6 +122,18 @@ impl ChainError {
         }
     }
 
+    /// True when a call failed on a kept-alive connection the other end had closed (the
+    /// request went out on it and the connection died before any answer): after a
+    /// network fault every pooled connection fails like this once, and a new connection
+    /// works at once, so such a failure is retried without a backoff.
+    pub fn is_stale_connection(&self) -> bool {
+        let ChainError::Rpc { source, .. } = self else {
+            return false;
+        };
+        let text = rpc_text(source);
+        STALE_CONNECTION.iter().any(|s| text.contains(s))
+    }
+
     /// A short machine-friendly label of the error kind, used as a metric label.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -182,6 +194,14 @@ fn is_transport_message(message: &str) -> bool {
 pub fn rpc_text(err: &tendermint_rpc::Error) -> String {
     format!("{:#}", err.trace())
 }
+
+/// How hyper reports a request sent on a pooled connection that the peer had closed or
+/// reset (see [`ChainError::is_stale_connection`]).
+const STALE_CONNECTION: [&str; 3] = [
+    "connection closed before message completed",
+    "Connection reset by peer",
+    "Broken pipe",
+];
 
 fn rpc_error_is_transient(err: &tendermint_rpc::Error) -> bool {
     use tendermint_rpc::error::ErrorDetail;
@@ -246,6 +266,24 @@ mod tests {
         ] {
             assert!(!grpc(code, message).is_transient(), "{code:?} {message}");
         }
+    }
+
+    #[test]
+    fn a_request_on_a_connection_the_peer_closed_is_a_stale_connection() {
+        let rpc = |text: &str| ChainError::Rpc {
+            chain: "c".into(),
+            method: "block_results",
+            source: Box::new(tendermint_rpc::Error::client_internal(text.into())),
+        };
+        let stale = rpc("error sending request for url (http://127.0.0.1:1/): connection closed before message completed");
+        assert!(stale.is_stale_connection() && stale.is_transient());
+        assert!(rpc("Connection reset by peer (os error 104)").is_stale_connection());
+        assert!(!rpc("connection refused").is_stale_connection());
+        assert!(!grpc(
+            Code::Unavailable,
+            "connection closed before message completed"
+        )
+        .is_stale_connection());
     }
 
     #[test]

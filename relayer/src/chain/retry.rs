@@ -244,6 +244,7 @@ where
     let link = Link::of(chain, endpoint);
     let labels = [chain, endpoint, what];
     let mut delays = policy.backoff().build();
+    let mut stale_retried = false;
     loop {
         let tried_at = Instant::now();
         let err = match attempt(&policy, &link, &labels, &mut op, &mut 0).await {
@@ -252,9 +253,14 @@ where
             Err(e) => e,
         };
         let failed_at = Instant::now();
-        let Some(delay) = delays.next() else {
+        let Some(mut delay) = delays.next() else {
             return Err(err);
         };
+        if err.is_stale_connection() && !stale_retried {
+            // A dead kept-alive connection, not a dead link: once, go again at once.
+            stale_retried = true;
+            delay = MIN_RETRY_WAIT;
+        }
         tracing::debug!(%err, ?delay, call = what, "retrying chain call");
         // The link works again once a call started after this attempt has answered: the
         // attempt met a fault of the moment it was sent (or of a delay it was held in),
@@ -605,6 +611,57 @@ mod tests {
         );
         assert_eq!(r.unwrap(), 1);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    fn stale(chain: &str) -> ChainError {
+        ChainError::Rpc {
+            chain: chain.into(),
+            method: "block_results",
+            source: Box::new(tendermint_rpc::Error::client_internal(
+                "error sending request: connection closed before message completed".into(),
+            )),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dead_pooled_connection_is_retried_at_once_but_only_once() {
+        let policy = RetryPolicy {
+            first_delay: Duration::from_secs(30),
+            max_delay: Duration::from_secs(30),
+            max_retries: 2,
+            hedge: false,
+        };
+        let calls = AtomicUsize::new(0);
+        let start = Instant::now();
+        let r = with_retry(policy, "stale-1", "rpc", "stale", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(stale("stale-1")),
+                _ => Ok(3),
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 3);
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        // A second such failure in a row is a link that is down: the backoff applies.
+        let calls = AtomicUsize::new(0);
+        let start = Instant::now();
+        let r = with_retry(policy, "stale-2", "rpc", "stale", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(stale("stale-2")),
+                _ => Ok(4),
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 4);
+        assert!(
+            start.elapsed() >= Duration::from_secs(15),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

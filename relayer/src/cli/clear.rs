@@ -94,6 +94,7 @@ async fn clear_packets(config: &Config, args: ClearPacketsArgs) -> anyhow::Resul
     let settings = WorkerSettings {
         quarantine_after: config.daemon.quarantine_after,
         honour_exclusions: false,
+        pipeline_depth: 1,
     };
     let mut memories = [WorkerMemory::default(), WorkerMemory::default()];
     let mut total = crate::relay::worker::CycleReport::default();

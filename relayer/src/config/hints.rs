@@ -224,6 +224,7 @@ fn expected_form(norm: &str) -> Option<&'static str> {
         "daemon.clear_interval" => "a number of blocks from 1 to 1000000, e.g. clear_interval = 100",
         "daemon.max_catchup" => "a number of blocks, e.g. max_catchup = 300",
         "daemon.quarantine_after" => "a number of failed submissions, at least 1, e.g. quarantine_after = 3",
+        "daemon.pipeline_depth" => "a number of relay passes in flight, 1 to 16, e.g. pipeline_depth = 3",
         "daemon.max_backoff" => "a duration from 1s to 1h, e.g. max_backoff = \"5m\"",
         "chains" => "one [[chains]] section per chain, e.g. [[chains]] id = \"stateset-1\"",
         "chains[]" => "a [[chains]] table with id, rpc_addr, grpc_addr, account_prefix, key_name and gas_price, e.g. [[chains]] id = \"stateset-1\"",

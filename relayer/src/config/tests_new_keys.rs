@@ -242,6 +242,26 @@ fn daemon_quarantine_and_backoff() {
 }
 
 #[test]
+fn daemon_pipeline_depth() {
+    assert_eq!(load(CHAIN).daemon.pipeline_depth, 3);
+    let c = load(&format!("[daemon]\npipeline_depth = 1\n{CHAIN}"));
+    assert_eq!(c.daemon.pipeline_depth, 1);
+    for bad in ["0", "17"] {
+        let msg = refused(
+            &format!("[daemon]\npipeline_depth = {bad}\n{CHAIN}"),
+            "daemon.pipeline_depth",
+            "pipeline_depth = 3",
+        );
+        assert!(msg.contains("1 to 16"), "{msg}");
+    }
+    refused(
+        &format!("[daemon]\npipeline_depth = \"3\"\n{CHAIN}"),
+        "daemon.pipeline_depth",
+        "pipeline_depth = 3",
+    );
+}
+
+#[test]
 fn the_devnet_config_shows_the_defaults() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../config.toml");
     let text = std::fs::read_to_string(path).unwrap();
@@ -252,10 +272,12 @@ fn the_devnet_config_shows_the_defaults() {
         defaults.daemon.quarantine_after
     );
     assert_eq!(file.daemon.max_backoff, defaults.daemon.max_backoff);
+    assert_eq!(file.daemon.pipeline_depth, defaults.daemon.pipeline_depth);
     assert_eq!(file.chains[0].serve, ServeConfig::default());
     assert_eq!(file.chains[0].packet_policy, PacketPolicy::default());
     for key in [
         "quarantine_after",
+        "pipeline_depth",
         "max_backoff",
         "[chains.serve]",
         "excluded_sequences",

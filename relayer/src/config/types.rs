@@ -50,6 +50,10 @@ pub struct DaemonConfig {
     /// How many failed submissions of one packet's message before the packet is
     /// quarantined (default 3; at least 1).
     pub quarantine_after: u32,
+    /// Relay passes per path direction in flight at once on an unordered channel: the next
+    /// batch is proven and broadcast while earlier ones await inclusion (default 3; 1 to
+    /// 16; 1 turns pipelining off). Ordered channels always take one at a time.
+    pub pipeline_depth: usize,
     /// The longest wait between retries of work that keeps failing (default 5 minutes;
     /// 1 second to 1 hour).
     #[serde(with = "humantime_serde")]
@@ -66,6 +70,7 @@ impl Default for DaemonConfig {
             clear_interval: 100,
             max_catchup: 300,
             quarantine_after: 3,
+            pipeline_depth: 3,
             max_backoff: Duration::from_secs(5 * 60),
         }
     }

@@ -16,6 +16,7 @@
 //! | `max_msg_num`, `max_tx_size`, `max_gas`, `default_gas` | positive (`max_gas >= default_gas`) |
 //! | `daemon.clear_interval` | 1 to 1,000,000 blocks |
 //! | `daemon.quarantine_after` | at least 1 |
+//! | `daemon.pipeline_depth` | 1 to 16 |
 //! | `max_node_lag` | 1 to 10,000 blocks |
 //! | `history.retention` | 1 minute to 365 days |
 //! | `history.max_packets` | 1 to 100,000,000 packets |
@@ -150,6 +151,12 @@ fn daemon(d: &DaemonConfig) -> Check {
         return bad(
             "daemon.quarantine_after",
             "0 would quarantine packets before their first submission; expected at least 1, e.g. quarantine_after = 3".into(),
+        );
+    }
+    if !(1..=16).contains(&d.pipeline_depth) {
+        return bad(
+            "daemon.pipeline_depth",
+            format!("{} is out of range; expected 1 to 16 passes in flight per direction, e.g. pipeline_depth = 3", d.pipeline_depth),
         );
     }
     Ok(())

@@ -42,6 +42,14 @@ pub async fn clear(
 ) -> Result<ClearReport, RelayError> {
     let ledger = store.ledger(&path.a.chain, path.a.port.as_str(), path.a.channel.as_str())?;
     let mut report = ClearReport::default();
+    // The ledger is read before the chains: a packet the worker finishes while the chains
+    // are queried is in this snapshot, so a commitment or ack that was still there when
+    // queried cannot bring it back (relayed a second time, it would be a NOOP).
+    let known: std::collections::HashMap<u64, PacketState> = ledger
+        .records()?
+        .into_iter()
+        .map(|r| (r.packet.sequence, r.state))
+        .collect();
     let commitments = src
         .grpc()
         .packet_commitments(path.a.port.as_str(), path.a.channel.as_str())
@@ -56,11 +64,6 @@ pub async fn clear(
         .unreceived_packets(path.b.port.as_str(), path.b.channel.as_str(), &commitments)
         .await?
         .into_iter()
-        .collect();
-    let known: std::collections::HashMap<u64, PacketState> = ledger
-        .records()?
-        .into_iter()
-        .map(|r| (r.packet.sequence, r.state))
         .collect();
     let missing_sends: BTreeSet<u64> = unreceived
         .iter()

@@ -446,7 +446,10 @@ impl Scan<'_> {
                     items: Vec::new(),
                 };
                 let sightings = self.history.is_some().then_some(&mut seen);
-                record_block(id, self.store, self.routes, &results, sightings)?;
+                {
+                    let _whole = self.store.recording_block();
+                    record_block(id, self.store, self.routes, &results, sightings)?;
+                }
                 self.store.set_last_height(id, height)?;
                 self.chain.note_block(height);
                 if let Some(queue) = self.history {

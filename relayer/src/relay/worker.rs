@@ -64,6 +64,8 @@ impl CycleReport {
 pub struct WorkerSettings {
     /// Failures of one packet's message (sent alone) before it is quarantined.
     pub quarantine_after: u32,
+    /// Relay passes in flight at once per loop on an unordered channel (at least 1).
+    pub pipeline_depth: usize,
     /// Leave alone the sequences the config excludes (`excluded_sequences`); `clear packets`
     /// does not, since the operator names the sequences there.
     pub honour_exclusions: bool,
@@ -84,6 +86,44 @@ pub struct WorkerMemory {
     unpaid: std::collections::HashSet<u64>,
     /// Failing packets and the quarantine.
     book: QuarantineBook,
+    /// Sequences a running pass is receiving (or timing out): other passes leave them be.
+    claimed_sends: HashSet<u64>,
+    /// Sequences whose acknowledgement a running pass is relaying.
+    claimed_acks: HashSet<u64>,
+}
+
+/// The sequences one pass works on, claimed in the worker's memory until it ends (or is
+/// dropped): passes that run at once never relay the same packet.
+struct Claim<'a, 'm> {
+    memory: &'a SharedMemory<'m>,
+    sends: Vec<u64>,
+    acks: Vec<u64>,
+}
+
+impl<'a, 'm> Claim<'a, 'm> {
+    fn new(memory: &'a SharedMemory<'m>, sends: Vec<u64>, acks: Vec<u64>) -> Self {
+        let mut m = lock(memory);
+        m.claimed_sends.extend(&sends);
+        m.claimed_acks.extend(&acks);
+        drop(m);
+        Claim {
+            memory,
+            sends,
+            acks,
+        }
+    }
+}
+
+impl Drop for Claim<'_, '_> {
+    fn drop(&mut self) {
+        let mut m = lock(self.memory);
+        for seq in &self.sends {
+            m.claimed_sends.remove(seq);
+        }
+        for seq in &self.acks {
+            m.claimed_acks.remove(seq);
+        }
+    }
 }
 
 /// Which steps a cycle takes.
@@ -145,7 +185,10 @@ impl CycleParts<'_> {
             settings,
         } = *self;
         let mut report = CycleReport::default();
-        let records = ledger.records()?;
+        let records = {
+            let _whole = store.whole_blocks();
+            ledger.records()?
+        };
         let labels = path.labels();
         let labels: [&str; 4] = [&labels[0], &labels[1], &labels[2], &labels[3]];
         report_backlog(&labels, &records);
@@ -164,8 +207,16 @@ impl CycleParts<'_> {
         let policy = &src.config().packet_policy;
         let channel = path.a.channel.as_str();
         let excluded = |seq: u64| settings.honour_exclusions && policy.is_excluded(channel, seq);
+        let (claimed_sends, claimed_acks) = {
+            let m = lock(memory);
+            (m.claimed_sends.clone(), m.claimed_acks.clone())
+        };
         let pending: Vec<PendingPacket<'_>> = records
             .iter()
+            .filter(|r| match r.state {
+                PacketState::AckWritten => !claimed_acks.contains(&r.packet.sequence),
+                _ => !claimed_sends.contains(&r.packet.sequence),
+            })
             .map(|r| PendingPacket {
                 packet: &r.packet,
                 state: r.state,
@@ -180,6 +231,15 @@ impl CycleParts<'_> {
             excluded,
             |seq| quarantined.contains(&seq),
         );
+        let planned = match steps {
+            Steps::Sends => !sends.is_empty(),
+            Steps::Acks => !acks.is_empty(),
+            Steps::Both => !sends.is_empty() || !acks.is_empty(),
+        };
+        if planned {
+            debug!(path = %path.name(), ?steps, pending = records.len(), sends = sends.len(),
+                first = sends.first().map(|p| p.sequence), acks = acks.len(), "cycle planned");
+        }
         let sends = if steps == Steps::Acks {
             Vec::new()
         } else {
@@ -190,6 +250,11 @@ impl CycleParts<'_> {
         } else {
             acks
         };
+        let _claim = Claim::new(
+            memory,
+            sends.iter().map(|p| p.sequence).collect(),
+            acks.iter().map(|(seq, _)| *seq).collect(),
+        );
         let cx = CycleContext {
             src,
             dst,
@@ -336,6 +401,8 @@ impl CycleContext<'_> {
         }
         plan.recv
             .retain(|p| !held.contains(&p.sequence) && self.allowed(p));
+        debug!(path = %path.name(), unreceived = unreceived.len(), recv = plan.recv.len(),
+            timeout = plan.timeout.len(), "receive step planned");
         self.keep_paid(&mut plan.recv, memory).await?;
         for seq in &plan.already_received {
             self.ledger.mark(*seq, PacketState::Received)?;

@@ -159,6 +159,9 @@ pub struct Store {
     db: sled::Db,
     path: String,
     history: History,
+    /// Held for writing while the events of one block are recorded, for reading while a
+    /// worker reads its ledger: a worker never plans from half a block.
+    blocks: Arc<std::sync::RwLock<()>>,
 }
 
 impl Store {
@@ -174,7 +177,12 @@ impl Store {
             })?;
         let path = "(temporary)".to_string();
         let history = History::open(&db, &path)?;
-        Ok(Store { db, path, history })
+        Ok(Store {
+            db,
+            path,
+            history,
+            blocks: Arc::default(),
+        })
     }
 
     /// Opens (or creates) the store at `path`.
@@ -193,6 +201,7 @@ impl Store {
             db,
             path: p,
             history,
+            blocks: Arc::default(),
         })
     }
 
@@ -233,6 +242,23 @@ impl Store {
             path: self.path.clone(),
             decoded: Default::default(),
         })
+    }
+
+    /// Held while one block's events are written to the ledgers: readers holding
+    /// [`Store::whole_blocks`] see all of that block's records or none of them.
+    pub fn recording_block(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
+        self.blocks
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Held while a worker reads a ledger to plan a cycle: no block is half recorded
+    /// meanwhile (a cycle that saw 3 of a block's 10 packets would relay them in two
+    /// rounds).
+    pub fn whole_blocks(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        self.blocks
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The packet history (a handle sharing the store's trees).

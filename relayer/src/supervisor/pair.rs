@@ -193,6 +193,7 @@ impl PairTask {
                 store: shared.store.clone(),
                 clear_every: shared.config.daemon.clear_interval,
                 quarantine_after: shared.config.daemon.quarantine_after,
+                pipeline_depth: shared.config.daemon.pipeline_depth,
             };
             paths::spawn_path(&shared.supervisor, ctx, path);
         }

@@ -172,6 +172,8 @@ pub struct PathContext {
     pub clear_every: u64,
     /// Failures of one packet's message before it is quarantined.
     pub quarantine_after: u32,
+    /// Relay passes in flight at once per direction (`daemon.pipeline_depth`).
+    pub pipeline_depth: usize,
 }
 
 /// A connected chain as path tasks use it.
@@ -199,6 +201,7 @@ pub fn spawn_path(supervisor: &Supervisor, ctx: PathContext, path: Path) {
         let settings = WorkerSettings {
             quarantine_after: ctx.quarantine_after,
             honour_exclusions: true,
+            pipeline_depth: ctx.pipeline_depth,
         };
         supervisor.spawn(format!("worker {}", p.name()), move || {
             let (src, dst, p, store, shutdown) = (
