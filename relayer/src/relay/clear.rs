@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use futures::stream::{self, StreamExt};
+
 use stateset_channels::events::{parse_abci_event, IbcEvent};
 use tendermint_rpc::query::Query;
 use tracing::info;
@@ -76,12 +78,8 @@ pub async fn clear(
         .filter(|s| !unreceived.contains(s) && known.get(s) != Some(&PacketState::AckWritten))
         .collect();
     if !missing_sends.is_empty() {
-        let query = range_query(
-            "send_packet",
-            &end_terms(path, Side::Source),
-            &missing_sends,
-        );
-        report.pages += search(src, query, &missing_sends, |event| {
+        let terms = end_terms(path, Side::Source);
+        report.pages += search_chunked(src, "send_packet", &terms, &missing_sends, |event| {
             if let IbcEvent::SendPacket(p) = event {
                 if p.source_channel == path.a.channel
                     && p.source_port == path.a.port
@@ -95,12 +93,9 @@ pub async fn clear(
         .await?;
     }
     if !missing_acks.is_empty() {
-        let query = range_query(
-            "write_acknowledgement",
-            &end_terms(path, Side::Destination),
-            &missing_acks,
-        );
-        report.pages += search(dst, query, &missing_acks, |event| {
+        let terms = end_terms(path, Side::Destination);
+        let kind = "write_acknowledgement";
+        report.pages += search_chunked(dst, kind, &terms, &missing_acks, |event| {
             if let IbcEvent::WriteAcknowledgement { packet, ack } = event {
                 if packet.destination_channel == path.b.channel
                     && missing_acks.contains(&packet.sequence)
@@ -164,14 +159,54 @@ fn range_query(kind: &str, terms: &[(&'static str, String)], seqs: &BTreeSet<u64
     query
 }
 
-/// Pages through `query` on `chain`, handing every IBC event to `found`, until every one of
-/// `wanted` was seen or the results end. Returns the pages read.
+/// Sequences one `tx_search` asks for at most: a backlog of thousands in one query is a
+/// response of megabytes that a node may not finish within `rpc_timeout` (and nothing
+/// would be recorded until it did).
+const SEARCH_CHUNK: usize = 200;
+/// Chunks searched at once.
+const SEARCH_CONCURRENCY: usize = 4;
+
+/// Searches `kind` events (on the end named by `terms`) for `wanted`, in chunks of
+/// [`SEARCH_CHUNK`] sequences, [`SEARCH_CONCURRENCY`] at once, handing every IBC event
+/// found to `found` as each chunk comes in: the first packets of a large backlog are
+/// recorded (and relayed) while the rest is still searched. Returns the pages read.
+async fn search_chunked(
+    chain: &ChainEndpoint,
+    kind: &str,
+    terms: &[(&'static str, String)],
+    wanted: &BTreeSet<u64>,
+    mut found: impl FnMut(&IbcEvent) -> Result<(), crate::store::StoreError>,
+) -> Result<usize, RelayError> {
+    let sorted: Vec<u64> = wanted.iter().copied().collect();
+    let chunks: Vec<BTreeSet<u64>> = sorted
+        .chunks(SEARCH_CHUNK)
+        .map(|c| c.iter().copied().collect())
+        .collect();
+    let mut searches = stream::iter(chunks)
+        .map(|chunk| async move {
+            let query = range_query(kind, terms, &chunk);
+            search(chain, query, &chunk).await
+        })
+        .buffered(SEARCH_CONCURRENCY);
+    let mut pages = 0;
+    while let Some(result) = searches.next().await {
+        let (events, read) = result?;
+        pages += read;
+        for event in &events {
+            found(event)?;
+        }
+    }
+    Ok(pages)
+}
+
+/// Pages through `query` on `chain` until every one of `wanted` was seen or the results
+/// end. Returns the IBC events found and the pages read.
 async fn search(
     chain: &ChainEndpoint,
     query: Query,
     wanted: &BTreeSet<u64>,
-    mut found: impl FnMut(&IbcEvent) -> Result<(), crate::store::StoreError>,
-) -> Result<usize, RelayError> {
+) -> Result<(Vec<IbcEvent>, usize), RelayError> {
+    let mut events = Vec::new();
     let mut seen = BTreeSet::new();
     let mut page = 1u32;
     loop {
@@ -184,7 +219,7 @@ async fn search(
                     {
                         seen.insert(p.sequence);
                     }
-                    found(&ibc)?;
+                    events.push(ibc);
                 }
             }
         }
@@ -194,7 +229,7 @@ async fn search(
             || response.txs.is_empty()
             || page >= MAX_PAGES
         {
-            return Ok(page as usize);
+            return Ok((events, page as usize));
         }
         page += 1;
     }

@@ -210,10 +210,12 @@ impl TxSubmitter {
             };
             *cached = Some(account);
             let result = async {
+                let started = std::time::Instant::now();
                 let gas = self
                     .estimate_gas(&builder, &body, account, price)
                     .await?
                     .max(adjust.min_gas);
+                let simulated = started.elapsed();
                 let fee = self.fee(gas, adjust.min_fee, price);
                 let signed = builder
                     .sign(body.clone(), fee, account)
@@ -223,7 +225,12 @@ impl TxSubmitter {
                         source,
                     })?;
                 noted(&signed.hash);
-                self.broadcast(&signed).await.map(|()| signed)
+                let signed_at = started.elapsed();
+                let broadcast = self.broadcast(&signed).await.map(|()| signed);
+                tracing::debug!(chain = %self.chain_id, msgs = msgs.len(), gas,
+                    simulate_ms = simulated.as_millis(), sign_ms = (signed_at - simulated).as_millis(),
+                    broadcast_ms = (started.elapsed() - signed_at).as_millis(), "tx signed and broadcast");
+                broadcast
             }
             .await;
             match result {
