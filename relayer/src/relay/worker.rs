@@ -8,19 +8,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use stateset_channels::events::Packet;
 use stateset_channels::packet::{plan_acks, plan_recv, DestinationClock};
-use stateset_channels::relay_plan::{plan_cycle, CycleLimits, CyclePlan, PendingPacket};
+use stateset_channels::relay_plan::{plan_cycle, CycleLimits, CyclePlan};
 use stateset_channels::Ordering;
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
-use super::cycle_parts::{filter_reason, observe, report_backlog};
+use super::cycle_parts::{filter_reason, forget_finished, observe, report_backlog};
 use super::quarantine::QuarantineBook;
 use super::steps::{relay_acks, relay_recv, relay_timeouts, StepContext};
 use super::submit::SubmitOutcome;
 use super::Path;
 use crate::chain::ChainEndpoint;
 use crate::handshake::proofs::ibc_height;
-use crate::store::{Ledger, PacketState, Store};
+use crate::store::{Ledger, PacketState, Store, WindowQuery};
 
 pub use super::error::RelayError;
 pub use super::worker_loop::run_worker;
@@ -81,9 +81,9 @@ pub struct WorkerSignals {
 #[derive(Debug, Default)]
 pub struct WorkerMemory {
     /// Packets already reported as unpaid (below `min_fees`), so each is counted once.
-    unpaid: std::collections::HashSet<u64>,
+    pub(super) unpaid: std::collections::HashSet<u64>,
     /// Failing packets and the quarantine.
-    book: QuarantineBook,
+    pub(super) book: QuarantineBook,
 }
 
 /// Which steps a cycle takes.
@@ -144,52 +144,12 @@ impl CycleParts<'_> {
             ledger,
             settings,
         } = *self;
-        let mut report = CycleReport::default();
-        let records = ledger.records()?;
         let labels = path.labels();
         let labels: [&str; 4] = [&labels[0], &labels[1], &labels[2], &labels[3]];
-        report_backlog(&labels, &records);
-        let seen: HashMap<u64, f64> = records
-            .iter()
-            .map(|r| (r.packet.sequence, r.seen))
-            .collect();
-        {
-            let mut memory = lock(memory);
-            memory.unpaid.retain(|seq| seen.contains_key(seq));
-            memory.book.retain(|seq| seen.contains_key(&seq));
-        }
-        if records.is_empty() {
-            return Ok(report);
-        }
-        let policy = &src.config().packet_policy;
-        let channel = path.a.channel.as_str();
-        let excluded = |seq: u64| settings.honour_exclusions && policy.is_excluded(channel, seq);
-        let pending: Vec<PendingPacket<'_>> = records
-            .iter()
-            .map(|r| PendingPacket {
-                packet: &r.packet,
-                state: r.state,
-                ack: r.ack.as_deref(),
-            })
-            .collect();
-        let quarantined = lock(memory).book.quarantined();
-        let CyclePlan { sends, held, acks } = plan_cycle(
-            &pending,
-            path.ordering,
-            CycleLimits::default(),
-            excluded,
-            |seq| quarantined.contains(&seq),
-        );
-        let sends = if steps == Steps::Acks {
-            Vec::new()
-        } else {
-            sends
+        let Some((plan, seen)) = self.plan(steps, memory, &labels)? else {
+            return Ok(CycleReport::default());
         };
-        let acks = if steps == Steps::Sends {
-            Vec::new()
-        } else {
-            acks
-        };
+        let CyclePlan { sends, held, acks } = plan;
         let cx = CycleContext {
             src,
             dst,
@@ -203,6 +163,7 @@ impl CycleParts<'_> {
         // The receive step (txs on the destination) and the acknowledgement step (txs on the
         // source) run at once: neither waits for the other's inclusion, and a failure of one
         // does not hold the other up.
+        let mut report = CycleReport::default();
         let (mut recv_report, mut ack_report) = (CycleReport::default(), CycleReport::default());
         let (sent, acked) = tokio::join!(
             async {
@@ -225,7 +186,50 @@ impl CycleParts<'_> {
         report.add(ack_report);
         sent.and(acked).map(|()| report)
     }
+
+    /// What a cycle taking `steps` takes up, and when each of its packets was first seen;
+    /// None when the ledger holds nothing for it. Sets the backlog gauges on the way.
+    fn plan(
+        &self,
+        steps: Steps,
+        memory: &SharedMemory<'_>,
+        labels: &[&str; 4],
+    ) -> Result<Option<(CyclePlan, Seen)>, RelayError> {
+        let (path, ledger, settings) = (self.path, self.ledger, self.settings);
+        forget_finished(memory, ledger)?;
+        let policy = &self.src.config().packet_policy;
+        let channel = path.a.channel.as_str();
+        let excluded = |seq: u64| settings.honour_exclusions && policy.is_excluded(channel, seq);
+        let quarantined = lock(memory).book.quarantined();
+        let is_quarantined = |seq: u64| quarantined.contains(&seq);
+        let limits = CycleLimits::default();
+        // Only what this cycle can take up is read (through the ledger's index), not the
+        // whole ledger: planning from it gives the plan of planning from every record.
+        let window = ledger.window(&WindowQuery {
+            limits,
+            ordering: path.ordering,
+            sends: steps != Steps::Acks,
+            acks: steps != Steps::Sends,
+            excluded: &excluded,
+            quarantined: &is_quarantined,
+        })?;
+        report_backlog(labels, &window.backlog);
+        if window.is_empty() {
+            return Ok(None);
+        }
+        let plan = plan_cycle(
+            &window.pending(),
+            path.ordering,
+            limits,
+            excluded,
+            is_quarantined,
+        );
+        Ok(Some((plan, window.seen())))
+    }
 }
+
+/// When each packet of a cycle was first seen (Unix seconds), for the latency metrics.
+type Seen = HashMap<u64, f64>;
 
 /// The worker's memory, shared by the two steps of a cycle (locked only between awaits).
 pub(super) type SharedMemory<'a> = Mutex<&'a mut WorkerMemory>;
@@ -244,7 +248,7 @@ struct CycleContext<'a> {
     store: &'a Store,
     ledger: &'a Ledger,
     labels: [&'a str; 4],
-    seen: &'a HashMap<u64, f64>,
+    seen: &'a Seen,
     settings: WorkerSettings,
 }
 
