@@ -305,7 +305,7 @@ fn pending_page(
 }
 
 /// The pending packets of a ledger: as the path's worker last counted them (the
-/// `backlog_packets` gauge, kept every cycle), else counted now (a walk over the ledger).
+/// `backlog_packets` gauge, kept every cycle), else the ledger's count (kept by its index).
 fn pending_total(path: Option<&Path>, ledger: &crate::store::Ledger) -> i64 {
     let backlog = metric_series("stateset_relayer_backlog_packets");
     let counted = path.and_then(|p| path_value(&backlog, p));

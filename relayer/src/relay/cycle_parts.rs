@@ -1,33 +1,33 @@
 //! Small pieces of a worker's cycle: the backlog gauges, latency observations, the
-//! source's transfer policy and the backoff after a failed cycle. What a cycle takes up is
-//! decided by `stateset_channels::relay_plan`.
+//! source's transfer policy, the backoff after a failed cycle and forgetting finished
+//! packets. What a cycle takes up is decided by `stateset_channels::relay_plan`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use stateset_channels::events::Packet;
 
-use crate::store::PacketState;
+use super::error::RelayError;
+use super::worker::{lock, SharedMemory};
+use crate::store::{Backlog, Ledger, PacketState};
 
-/// Sets the backlog gauges of a channel end.
-pub(super) fn report_backlog(labels: &[&str; 4], records: &[crate::store::PacketRecord]) {
+/// Sets the backlog gauges of a channel end (from the ledger index's counts).
+pub(super) fn report_backlog(labels: &[&str; 4], backlog: &Backlog) {
     let m = stateset_monitoring::global();
+    let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     m.backlog
         .with_label_values(labels)
-        .set(i64::try_from(records.len()).unwrap_or(i64::MAX));
-    let oldest = records.iter().min_by_key(|r| r.packet.sequence);
+        .set(gauge(backlog.counts.total()));
     m.backlog_oldest_sequence
         .with_label_values(labels)
-        .set(oldest.map_or(0, |r| i64::try_from(r.packet.sequence).unwrap_or(i64::MAX)));
-    m.backlog_oldest_age_seconds
-        .with_label_values(labels)
-        .set(oldest.map_or(0.0, |r| (crate::store::now_f64() - r.seen).max(0.0)));
-    let quarantined = records
-        .iter()
-        .filter(|r| r.state == PacketState::Quarantined)
-        .count();
+        .set(backlog.oldest.map_or(0, |(seq, _)| gauge(seq)));
+    m.backlog_oldest_age_seconds.with_label_values(labels).set(
+        backlog
+            .oldest
+            .map_or(0.0, |(_, seen)| (crate::store::now_f64() - seen).max(0.0)),
+    );
     m.packets_quarantined
         .with_label_values(labels)
-        .set(i64::try_from(quarantined).unwrap_or(i64::MAX));
+        .set(gauge(backlog.counts.get(PacketState::Quarantined)));
 }
 
 /// Why the source chain's transfer policy refuses `packet`, if it does: ICS-20 packets on
@@ -83,5 +83,56 @@ pub(super) fn observe(
         if let Some(t) = seen.get(seq) {
             h.observe((now - t).max(0.0));
         }
+    }
+}
+
+/// Forgets, in the worker's memory, the packets no longer in the ledger (a lookup for each
+/// sequence remembered, not a walk over the ledger).
+pub(super) fn forget_finished(
+    memory: &SharedMemory<'_>,
+    ledger: &Ledger,
+) -> Result<(), RelayError> {
+    let mut memory = lock(memory);
+    let mut gone = HashSet::new();
+    for seq in memory.unpaid.iter().chain(memory.book.sequences().iter()) {
+        if !ledger.contains(*seq)? {
+            gone.insert(*seq);
+        }
+    }
+    if !gone.is_empty() {
+        memory.unpaid.retain(|seq| !gone.contains(seq));
+        memory.book.retain(|seq| !gone.contains(&seq));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::relay::worker::WorkerMemory;
+
+    #[test]
+    fn finished_packets_are_forgotten_by_lookups() {
+        let store = crate::store::Store::temporary().unwrap();
+        let ledger = store.ledger("a-1", "transfer", "channel-0").unwrap();
+        let packet = |sequence| Packet {
+            sequence,
+            source_port: "transfer".parse().unwrap(),
+            source_channel: "channel-0".parse().unwrap(),
+            destination_port: "transfer".parse().unwrap(),
+            destination_channel: "channel-1".parse().unwrap(),
+            data: b"{}".to_vec(),
+            timeout_height: Default::default(),
+            timeout_timestamp: 0,
+            ordering: None,
+        };
+        ledger.record_sent(&packet(1)).unwrap();
+        let mut memory = WorkerMemory::default();
+        memory.unpaid.extend([1, 2]);
+        let shared = Mutex::new(&mut memory);
+        forget_finished(&shared, &ledger).unwrap();
+        assert_eq!(memory.unpaid, HashSet::from([1]));
     }
 }

@@ -83,6 +83,14 @@ impl QuarantineBook {
         Ok(quarantined)
     }
 
+    /// Every sequence the book remembers.
+    pub fn sequences(&self) -> HashSet<u64> {
+        let mut all = self.suspects.clone();
+        all.extend(self.failures.keys());
+        all.extend(&self.quarantined);
+        all
+    }
+
     /// Forgets packets no longer in the ledger.
     pub fn retain(&mut self, pending: impl Fn(u64) -> bool) {
         self.suspects.retain(|s| pending(*s));

@@ -8,19 +8,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use stateset_channels::events::Packet;
 use stateset_channels::packet::{plan_acks, plan_recv, DestinationClock};
-use stateset_channels::relay_plan::{plan_cycle, CycleLimits, CyclePlan, PendingPacket};
+use stateset_channels::relay_plan::{plan_cycle, CycleLimits, CyclePlan};
 use stateset_channels::Ordering;
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
-use super::cycle_parts::{filter_reason, observe, report_backlog};
+use super::cycle_parts::{filter_reason, forget_finished, observe, report_backlog};
 use super::quarantine::QuarantineBook;
 use super::steps::{relay_acks, relay_recv, relay_timeouts, StepContext};
 use super::submit::SubmitOutcome;
 use super::Path;
 use crate::chain::ChainEndpoint;
 use crate::handshake::proofs::ibc_height;
-use crate::store::{Ledger, PacketState, Store};
+use crate::store::{Ledger, PacketState, Store, WindowQuery};
 
 pub use super::error::RelayError;
 pub use super::worker_loop::run_worker;
@@ -83,9 +83,9 @@ pub struct WorkerSignals {
 #[derive(Debug, Default)]
 pub struct WorkerMemory {
     /// Packets already reported as unpaid (below `min_fees`), so each is counted once.
-    unpaid: std::collections::HashSet<u64>,
+    pub(super) unpaid: std::collections::HashSet<u64>,
     /// Failing packets and the quarantine.
-    book: QuarantineBook,
+    pub(super) book: QuarantineBook,
     /// Sequences a running pass is receiving (or timing out): other passes leave them be.
     claimed_sends: HashSet<u64>,
     /// Sequences whose acknowledgement a running pass is relaying.
@@ -101,7 +101,9 @@ struct Claim<'a, 'm> {
 }
 
 impl<'a, 'm> Claim<'a, 'm> {
-    fn new(memory: &'a SharedMemory<'m>, sends: Vec<u64>, acks: Vec<u64>) -> Self {
+    fn new(memory: &'a SharedMemory<'m>, plan: &CyclePlan) -> Self {
+        let sends: Vec<u64> = plan.sends.iter().map(|p| p.sequence).collect();
+        let acks: Vec<u64> = plan.acks.iter().map(|(seq, _)| *seq).collect();
         let mut m = lock(memory);
         m.claimed_sends.extend(&sends);
         m.claimed_acks.extend(&acks);
@@ -184,77 +186,13 @@ impl CycleParts<'_> {
             ledger,
             settings,
         } = *self;
-        let mut report = CycleReport::default();
-        let records = {
-            let _whole = store.whole_blocks();
-            ledger.records()?
-        };
         let labels = path.labels();
         let labels: [&str; 4] = [&labels[0], &labels[1], &labels[2], &labels[3]];
-        report_backlog(&labels, &records);
-        let seen: HashMap<u64, f64> = records
-            .iter()
-            .map(|r| (r.packet.sequence, r.seen))
-            .collect();
-        {
-            let mut memory = lock(memory);
-            memory.unpaid.retain(|seq| seen.contains_key(seq));
-            memory.book.retain(|seq| seen.contains_key(&seq));
-        }
-        if records.is_empty() {
-            return Ok(report);
-        }
-        let policy = &src.config().packet_policy;
-        let channel = path.a.channel.as_str();
-        let excluded = |seq: u64| settings.honour_exclusions && policy.is_excluded(channel, seq);
-        let (claimed_sends, claimed_acks) = {
-            let m = lock(memory);
-            (m.claimed_sends.clone(), m.claimed_acks.clone())
+        let Some((plan, seen)) = self.plan(steps, memory, &labels)? else {
+            return Ok(CycleReport::default());
         };
-        let pending: Vec<PendingPacket<'_>> = records
-            .iter()
-            .filter(|r| match r.state {
-                PacketState::AckWritten => !claimed_acks.contains(&r.packet.sequence),
-                _ => !claimed_sends.contains(&r.packet.sequence),
-            })
-            .map(|r| PendingPacket {
-                packet: &r.packet,
-                state: r.state,
-                ack: r.ack.as_deref(),
-            })
-            .collect();
-        let quarantined = lock(memory).book.quarantined();
-        let CyclePlan { sends, held, acks } = plan_cycle(
-            &pending,
-            path.ordering,
-            CycleLimits::default(),
-            excluded,
-            |seq| quarantined.contains(&seq),
-        );
-        let planned = match steps {
-            Steps::Sends => !sends.is_empty(),
-            Steps::Acks => !acks.is_empty(),
-            Steps::Both => !sends.is_empty() || !acks.is_empty(),
-        };
-        if planned {
-            debug!(path = %path.name(), ?steps, pending = records.len(), sends = sends.len(),
-                first = sends.first().map(|p| p.sequence), acks = acks.len(), "cycle planned");
-        }
-        let sends = if steps == Steps::Acks {
-            Vec::new()
-        } else {
-            sends
-        };
-        let acks = if steps == Steps::Sends {
-            Vec::new()
-        } else {
-            acks
-        };
-        let _claim = Claim::new(
-            memory,
-            sends.iter().map(|p| p.sequence).collect(),
-            acks.iter().map(|(seq, _)| *seq).collect(),
-        );
+        let _claim = Claim::new(memory, &plan);
+        let CyclePlan { sends, held, acks } = plan;
         let cx = CycleContext {
             src,
             dst,
@@ -268,6 +206,7 @@ impl CycleParts<'_> {
         // The receive step (txs on the destination) and the acknowledgement step (txs on the
         // source) run at once: neither waits for the other's inclusion, and a failure of one
         // does not hold the other up.
+        let mut report = CycleReport::default();
         let (mut recv_report, mut ack_report) = (CycleReport::default(), CycleReport::default());
         let (sent, acked) = tokio::join!(
             async {
@@ -290,7 +229,69 @@ impl CycleParts<'_> {
         report.add(ack_report);
         sent.and(acked).map(|()| report)
     }
+
+    /// What a cycle taking `steps` takes up, and when each of its packets was first seen;
+    /// None when the ledger holds nothing for it. Sets the backlog gauges on the way.
+    fn plan(
+        &self,
+        steps: Steps,
+        memory: &SharedMemory<'_>,
+        labels: &[&str; 4],
+    ) -> Result<Option<(CyclePlan, Seen)>, RelayError> {
+        let (path, ledger, settings) = (self.path, self.ledger, self.settings);
+        forget_finished(memory, ledger)?;
+        let policy = &self.src.config().packet_policy;
+        let channel = path.a.channel.as_str();
+        // Sequences another pass of this loop has claimed are left to it.
+        let claimed = {
+            let m = lock(memory);
+            match steps {
+                Steps::Sends => m.claimed_sends.clone(),
+                Steps::Acks => m.claimed_acks.clone(),
+                Steps::Both => m.claimed_sends.union(&m.claimed_acks).copied().collect(),
+            }
+        };
+        let excluded = |seq: u64| {
+            claimed.contains(&seq) || (settings.honour_exclusions && policy.is_excluded(channel, seq))
+        };
+        let quarantined = lock(memory).book.quarantined();
+        let is_quarantined = |seq: u64| quarantined.contains(&seq);
+        let limits = CycleLimits::default();
+        // Only what this cycle can take up is read (through the ledger's index), not the
+        // whole ledger: planning from it gives the plan of planning from every record.
+        // Under the store's block lock: never half a block's records.
+        let whole = self.store.whole_blocks();
+        let window = ledger.window(&WindowQuery {
+            limits,
+            ordering: path.ordering,
+            sends: steps != Steps::Acks,
+            acks: steps != Steps::Sends,
+            excluded: &excluded,
+            quarantined: &is_quarantined,
+        })?;
+        drop(whole);
+        report_backlog(labels, &window.backlog);
+        if window.is_empty() {
+            return Ok(None);
+        }
+        let plan = plan_cycle(
+            &window.pending(),
+            path.ordering,
+            limits,
+            excluded,
+            is_quarantined,
+        );
+        if !plan.sends.is_empty() || !plan.acks.is_empty() {
+            debug!(path = %path.name(), ?steps, sends = plan.sends.len(),
+                first = plan.sends.first().map(|p| p.sequence), acks = plan.acks.len(),
+                claimed = claimed.len(), "cycle planned");
+        }
+        Ok(Some((plan, window.seen())))
+    }
 }
+
+/// When each packet of a cycle was first seen (Unix seconds), for the latency metrics.
+type Seen = HashMap<u64, f64>;
 
 /// The worker's memory, shared by the two steps of a cycle (locked only between awaits).
 pub(super) type SharedMemory<'a> = Mutex<&'a mut WorkerMemory>;
@@ -309,7 +310,7 @@ struct CycleContext<'a> {
     store: &'a Store,
     ledger: &'a Ledger,
     labels: [&'a str; 4],
-    seen: &'a HashMap<u64, f64>,
+    seen: &'a Seen,
     settings: WorkerSettings,
 }
 

@@ -8,7 +8,9 @@
 
 pub mod history;
 mod journal;
+mod ledger_index;
 mod ledger_page;
+mod ledger_window;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -18,6 +20,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use prost::Message;
 use serde::{Deserialize, Serialize};
 use stateset_channels::events::Packet;
+
+pub use ledger_index::{StateCounts, ALL_STATES};
+pub use ledger_window::{Backlog, LedgerWindow, WindowQuery};
 
 pub use history::{
     summarize_packet, App, Cursor, History, HistoryFilter, InvalidCursor, PacketHistory, PacketId,
@@ -162,6 +167,9 @@ pub struct Store {
     /// Held for writing while the events of one block are recorded, for reading while a
     /// worker reads its ledger: a worker never plans from half a block.
     blocks: Arc<std::sync::RwLock<()>>,
+    /// Held while a ledger written before its index existed is indexed, so that no handle
+    /// of it is handed out meanwhile.
+    indexing: Arc<Mutex<()>>,
 }
 
 impl Store {
@@ -182,6 +190,7 @@ impl Store {
             path,
             history,
             blocks: Arc::default(),
+            indexing: Default::default(),
         })
     }
 
@@ -202,6 +211,7 @@ impl Store {
             path: p,
             history,
             blocks: Arc::default(),
+            indexing: Default::default(),
         })
     }
 
@@ -232,12 +242,23 @@ impl Store {
         Ok(())
     }
 
-    /// The ledger of the packets sent on `chain` through `port`/`channel`.
+    /// The ledger of the packets sent on `chain` through `port`/`channel`. A ledger written
+    /// before its index existed is indexed first (once).
     pub fn ledger(&self, chain: &str, port: &str, channel: &str) -> Result<Ledger, StoreError> {
         let name = format!("packets/{chain}/{port}/{channel}");
         let tree = self.db.open_tree(&name).map_err(self.err())?;
+        let index_name = format!("ledger-index/{chain}/{port}/{channel}");
+        let index = self.db.open_tree(index_name).map_err(self.err())?;
+        if !ledger_index::is_indexed(&index).map_err(self.err())? {
+            let _indexing = self
+                .indexing
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            ledger_index::ensure_indexed(&tree, &index, &name).map_err(self.err())?;
+        }
         Ok(Ledger {
             tree,
+            index,
             name,
             path: self.path.clone(),
             decoded: Default::default(),
@@ -281,6 +302,8 @@ impl Store {
 #[derive(Clone, Debug)]
 pub struct Ledger {
     tree: sled::Tree,
+    /// The index by state and sequence, with the counts per state (`ledger_index.rs`).
+    index: sled::Tree,
     name: String,
     path: String,
     /// Records decoded before, with the bytes they were decoded from (shared by clones of
@@ -300,51 +323,18 @@ impl Ledger {
         format!("{}/{seq}", self.name)
     }
 
-    /// Applies `f` to the record of `seq` (None: absent) atomically; `f` returns the new
-    /// record (None: remove).
-    fn update(
-        &self,
-        seq: u64,
-        f: impl Fn(Option<PacketRecord>) -> Option<PacketRecord>,
-    ) -> Result<(), StoreError> {
-        let start = std::time::Instant::now();
-        let mut corrupt = None;
-        self.tree
-            .fetch_and_update(seq.to_be_bytes(), |old| {
-                let old = old.and_then(|b| match PacketRecord::decode(&self.key(seq), b) {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        corrupt = Some(e);
-                        None
-                    }
-                });
-                f(old).map(|r| r.encode())
-            })
-            .map_err(self.err())?;
-        observe_write("ledger", start);
-        if let Some(e) = corrupt {
-            tracing::warn!(error = %e, "replaced a corrupt ledger record");
-        }
-        Ok(())
-    }
-
     /// Records a sent packet (kept as it is when already known). Returns whether it was new.
     pub fn record_sent(&self, packet: &Packet) -> Result<bool, StoreError> {
-        let new = std::cell::Cell::new(false);
         self.update(packet.sequence, |old| match old {
             Some(r) => Some(r),
-            None => {
-                new.set(true);
-                Some(PacketRecord {
-                    packet: packet.clone(),
-                    state: PacketState::Sent,
-                    ack: None,
-                    updated: now(),
-                    seen: now_f64(),
-                })
-            }
-        })?;
-        Ok(new.get())
+            None => Some(PacketRecord {
+                packet: packet.clone(),
+                state: PacketState::Sent,
+                ack: None,
+                updated: now(),
+                seen: now_f64(),
+            }),
+        })
     }
 
     /// Records the destination's acknowledgement of `packet`.
@@ -361,6 +351,7 @@ impl Ledger {
                 seen,
             })
         })
+        .map(drop)
     }
 
     /// Moves `seq` to `state` (unless it already has an acknowledgement or is gone).
@@ -374,11 +365,14 @@ impl Ledger {
                 r
             })
         })
+        .map(drop)
     }
 
     /// Forgets `seq`: acknowledged or timed out on the source.
     pub fn finish(&self, seq: u64) -> Result<(), StoreError> {
-        self.tree.remove(seq.to_be_bytes()).map_err(self.err())?;
+        if self.contains(seq)? {
+            self.update(seq, |_| None)?;
+        }
         Ok(())
     }
 
@@ -422,9 +416,13 @@ impl Ledger {
             .map_err(self.err())
     }
 
-    /// The number of unfinished packets.
+    /// The number of unfinished packets (from the index's counts; a walk over the ledger
+    /// only when they cannot be read).
     pub fn len(&self) -> usize {
-        self.tree.len()
+        match self.counts() {
+            Ok(counts) => usize::try_from(counts.total()).unwrap_or(usize::MAX),
+            Err(_) => self.tree.len(),
+        }
     }
 
     /// Whether no packet is unfinished.
@@ -437,5 +435,7 @@ impl Ledger {
 mod history_tests;
 #[cfg(test)]
 mod history_tests_query;
+#[cfg(test)]
+mod ledger_index_tests;
 #[cfg(test)]
 mod tests;
