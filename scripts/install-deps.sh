@@ -16,6 +16,8 @@ command -v promtool >/dev/null || need_apt+=(prometheus)
 # (e2e/tests/console_browser.rs) drives them.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+# A TrueType font for the text of the benchmark's plots (e2e/src/bench/plot.rs).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -59,11 +59,23 @@ impl Default for DaemonSettings {
 pub struct RelayerHome {
     dir: tempfile::TempDir,
     config: PathBuf,
+    /// The binary its commands run (`None`: [`binary`]).
+    bin: Option<PathBuf>,
 }
 
 impl RelayerHome {
     /// Writes the config for `chains` and imports the relayer's key on each.
     pub fn new(chains: &[&TestChain], daemon: DaemonSettings) -> Self {
+        Self::with_binary(chains, daemon, None)
+    }
+
+    /// [`RelayerHome::new`] whose commands run `bin` (e.g. a release build) instead of the
+    /// debug build [`binary`] makes; `None` is [`binary`].
+    pub fn with_binary(
+        chains: &[&TestChain],
+        daemon: DaemonSettings,
+        bin: Option<PathBuf>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut text = format!(
             "[global]\nlog_level = \"info\"\nkey_dir = \"keys\"\n\n[store]\npath = \"store\"\n\n\
@@ -89,7 +101,7 @@ impl RelayerHome {
         std::fs::write(&config, text).expect("config written");
         std::fs::write(dir.path().join("mnemonic"), accounts::RELAYER.mnemonic)
             .expect("mnemonic written");
-        let home = RelayerHome { dir, config };
+        let home = RelayerHome { dir, config, bin };
         for c in chains {
             let mnemonic = home.dir.path().join("mnemonic");
             let out = home.run([
@@ -147,7 +159,7 @@ impl RelayerHome {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut cmd = Command::new(binary());
+        let mut cmd = Command::new(self.bin.clone().unwrap_or_else(binary));
         cmd.arg("--config").arg(&self.config).args(args);
         cmd.env("NO_COLOR", "1");
         // Dies with the test process.

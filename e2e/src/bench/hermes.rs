@@ -11,6 +11,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+use super::packets::{CHANNEL, PORT};
 use crate::{accounts, TestChain};
 
 /// A Hermes home for some test chains.
@@ -21,8 +22,9 @@ pub struct HermesHome {
 }
 
 impl HermesHome {
-    /// Writes the config for `chains` (packet clearing on start and every 100 blocks, at
-    /// most `clear_limit` packets per clear) and imports the relayer key on each.
+    /// Writes the config for `chains` (see [`config_text`]: packet clearing on start and
+    /// every 100 blocks, at most `clear_limit` packets per clear) and imports the relayer
+    /// key on each.
     pub fn new(bin: &Path, chains: &[&TestChain], clear_limit: usize) -> Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("stateset-bench-hermes-")
@@ -100,7 +102,29 @@ pub fn version(bin: &Path) -> Result<String> {
 }
 
 /// The config: global and mode sections, then one `[[chains]]` entry per chain with the
-/// same gas, batching and light-client settings as the harness gives our relayer.
+/// same gas, batching and light-client settings as the harness gives our relayer. What
+/// Hermes's guide (v1.11.0, `guide/src/documentation/configuration/`) advises for this
+/// load, and why each value:
+///
+/// - `clear_on_start = true`: a backlog sent while no relayer ran is found only by
+///   clearing (packet-clearing.md);
+/// - `clear_limit = clear_limit` (the caller passes the backlog's size): Hermes clears at
+///   most `clear_limit` packets per clearing (default 50), the next ones only
+///   `clear_interval` blocks later, where ours clears everything at its start;
+/// - `clear_interval = 100`: Hermes's default, the same as ours;
+/// - `tx_confirmation = false`: its default; `true` only adds `/tx_search` polling for
+///   telemetry (config.toml comments);
+/// - `event_source` push with `batch_delay = '500ms'`: its default, "a good balance"
+///   (performance.md), and the same as ours;
+/// - a `packet_filter` allow list of the one channel, so its start does not scan every
+///   channel (performance.md, "Slow start");
+/// - `max_msg_num = 30`, `max_tx_size = 180000`, `gas_multiplier = 1.3`, `max_gas =
+///   4000000`, `default_gas = 300000`: our relayer's defaults (Hermes's own max_tx_size
+///   default is 2 MiB), so both batch alike;
+/// - `max_block_time = '30s'`: it must equal the genesis `max_expected_time_per_block`
+///   (cross-comp-config.md), 30 s on these chains;
+/// - `sequential_batch_tx`, `query_packets_chunk_size`, `trusted_node`: defaults (false,
+///   50, false).
 fn config_text(dir: &Path, chains: &[&TestChain], clear_limit: usize) -> String {
     let mut text = format!(
         "[global]\nlog_level = 'info'\n\n\
@@ -134,13 +158,16 @@ fn config_text(dir: &Path, chains: &[&TestChain], clear_limit: usize) -> String 
              clock_drift = '5s'\n\
              max_block_time = '30s'\n\
              trusting_period = '14days'\n\
-             trust_threshold = {{ numerator = '1', denominator = '3' }}\n",
+             trust_threshold = {{ numerator = '1', denominator = '3' }}\n\
+             packet_filter = {{ policy = 'allow', list = [['{port}', '{channel}']] }}\n",
             id = chain.chain_id(),
             rpc = chain.rpc_url(),
             grpc = chain.grpc_url(),
             ws = chain.ws_url(),
             key = accounts::RELAYER.name,
             keys = dir.join("keys").display(),
+            port = PORT,
+            channel = CHANNEL,
         );
     }
     text

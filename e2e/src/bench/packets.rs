@@ -1,18 +1,30 @@
-//! Packet state on the source chain, read with the simd CLI
-//! (`simd q ibc channel packet-commitments`), and the percentiles of what is measured.
+//! Packet state on the source chain, read with one `abci_query` of
+//! `/ibc.core.channel.v1.Query/PacketCommitments` over the node's RPC (cheap enough to
+//! poll several times a second without loading the machine the relayer runs on, unlike a
+//! `simd q` process per poll), and the percentiles of what is measured.
 
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use base64::Engine as _;
+use ibc_proto::cosmos::base::query::v1beta1::PageRequest;
+use ibc_proto::ibc::core::channel::v1::{
+    QueryPacketCommitmentsRequest, QueryPacketCommitmentsResponse,
+};
+use prost::Message as _;
 use serde_json::Value;
 
 use crate::chain::ChainCli;
+use crate::rpc;
 
 /// The port of the benchmark's channel.
 pub const PORT: &str = "transfer";
 
 /// The benchmark's channel: `create path` opens `transfer/channel-0` on both chains.
 pub const CHANNEL: &str = "channel-0";
+
+/// The most commitments one listing returns.
+const LIST_LIMIT: u64 = 1_000_000;
 
 /// One reading of the packet commitments left on [`PORT`]/[`CHANNEL`].
 #[derive(Clone, Debug)]
@@ -29,15 +41,15 @@ pub struct Snapshot {
 
 /// Every commitment's sequence.
 pub fn list(cli: &ChainCli) -> Result<Snapshot> {
-    let json = query(cli, &["--limit", "100000"])?;
-    let mut sequences = commitments(&json)?
-        .iter()
-        .map(|c| number(&c["sequence"]).with_context(|| format!("commitment {c}: no sequence")))
-        .collect::<Result<Vec<u64>>>()?;
+    let (response, height) = query(cli, LIST_LIMIT, false)?;
+    let mut sequences: Vec<u64> = response.commitments.iter().map(|c| c.sequence).collect();
     sequences.sort_unstable();
+    if sequences.len() as u64 >= LIST_LIMIT {
+        bail!("{LIST_LIMIT} commitments or more: the listing may be cut");
+    }
     Ok(Snapshot {
         at: Instant::now(),
-        height: height(&json)?,
+        height,
         total: sequences.len() as u64,
         sequences,
     })
@@ -45,57 +57,69 @@ pub fn list(cli: &ChainCli) -> Result<Snapshot> {
 
 /// Only how many commitments there are (cheap for a large backlog).
 pub fn count(cli: &ChainCli) -> Result<Snapshot> {
-    let json = query(cli, &["--limit", "1", "--count-total"])?;
-    let listed = commitments(&json)?.len() as u64;
-    let total = match (number(&json["pagination"]["total"]), json.get("pagination")) {
-        (Some(total), _) => total,
-        // A total of 0 may be omitted, but only from a pagination that lists nothing.
-        (None, Some(p)) if p.is_object() && listed == 0 => 0,
-        _ => bail!("packet-commitments --count-total: no pagination.total in {json}"),
+    let (response, height) = query(cli, 1, true)?;
+    let listed = response.commitments.len() as u64;
+    let total = match response.pagination {
+        Some(p) => p.total,
+        None if listed == 0 => 0,
+        None => bail!("packet commitments: a count without pagination"),
     };
     Ok(Snapshot {
         at: Instant::now(),
-        height: height(&json)?,
+        height,
         total: total.max(listed),
         sequences: Vec::new(),
     })
 }
 
-/// The `commitments` list of a packet-commitments answer (absent: none, as protobuf JSON
-/// omits an empty list; anything else but a list is an error).
-fn commitments(json: &Value) -> Result<Vec<Value>> {
-    match json.get("commitments") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => Ok(items.clone()),
-        Some(other) => bail!("packet-commitments: commitments is not a list: {other}"),
+/// One `PacketCommitments` query over `abci_query`: the answer and its height.
+fn query(
+    cli: &ChainCli,
+    limit: u64,
+    count_total: bool,
+) -> Result<(QueryPacketCommitmentsResponse, u64)> {
+    let request = QueryPacketCommitmentsRequest {
+        port_id: PORT.into(),
+        channel_id: CHANNEL.into(),
+        pagination: Some(PageRequest {
+            key: Vec::new(),
+            offset: 0,
+            limit,
+            count_total,
+            reverse: false,
+        }),
+    };
+    let path = format!(
+        "/abci_query?path=%22/ibc.core.channel.v1.Query/PacketCommitments%22&data=0x{}",
+        hex::encode(request.encode_to_vec())
+    );
+    let result = rpc::get_result(cli.rpc_port, &path).context("querying packet commitments")?;
+    let response = &result["response"];
+    let code = response.get("code").and_then(Value::as_u64).unwrap_or(0);
+    if code != 0 {
+        bail!(
+            "packet commitments: abci_query code {code}: {}",
+            response["log"]
+        );
     }
+    let height = number(&response["height"])
+        .with_context(|| format!("packet commitments: no height in {}", cut(response)))?;
+    // An empty answer's value may be omitted.
+    let value = match response.get("value") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(b64)) => base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .context("packet commitments: value is not base64")?,
+        Some(other) => bail!("packet commitments: value is not a string: {}", cut(other)),
+    };
+    let decoded = QueryPacketCommitmentsResponse::decode(value.as_slice())
+        .context("packet commitments: undecodable answer")?;
+    Ok((decoded, height))
 }
 
-/// The height a query was answered at.
-fn height(json: &Value) -> Result<u64> {
-    number(&json["height"]["revision_height"])
-        .with_context(|| format!("packet-commitments: no height.revision_height in {json}"))
-}
-
-fn query(cli: &ChainCli, extra: &[&str]) -> Result<Value> {
-    let mut args = vec![
-        "q",
-        "ibc",
-        "channel",
-        "packet-commitments",
-        PORT,
-        CHANNEL,
-        "--output",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let out = cli.cli(&args).context("querying packet commitments")?;
-    serde_json::from_slice(&out.stdout).with_context(|| {
-        format!(
-            "packet-commitments output: {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+/// A JSON value's text, cut to 300 characters.
+fn cut(value: &Value) -> String {
+    value.to_string().chars().take(300).collect()
 }
 
 /// A JSON number or a decimal string (protobuf JSON writes 64-bit integers as strings).

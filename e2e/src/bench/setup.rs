@@ -2,19 +2,20 @@
 //! test as a child process ([`Relayer`]).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 
 use super::hermes::HermesHome;
 use super::packets::{self, CHANNEL};
 use super::{BenchConfig, RelayerKind};
 use crate::accounts::{USER1, USER2};
-use crate::chain::{start_chains, TestChain};
+use crate::chain::{
+    start_many, version_of_chain, ChainCli, ChainSpec, TestChain, CHAIN_VERSIONS_VAR,
+};
 use crate::process::{kill_group, log_tail, spawn_guarded, stop_group};
 use crate::relayer::{self, DaemonSettings, RelayerHome};
-use crate::target_dir;
 
 /// Two fresh chains with `transfer/channel-0` open between them, and a relayer home
 /// (our CLI's config and keys, `user1` imported on the source).
@@ -26,12 +27,14 @@ pub struct Env {
 }
 
 impl Env {
-    /// Starts the chains, writes the home and creates the path.
-    pub fn new() -> Result<Env> {
-        let chains = start_chains(2).context("starting the chains")?;
-        let home = RelayerHome::new(
+    /// Starts the chains, writes the home (its commands run `config.relayer_bin` when
+    /// set) and creates the path.
+    pub fn new(config: &BenchConfig, daemon: DaemonSettings) -> Result<Env> {
+        let chains = start_many(chain_specs()).context("starting the chains")?;
+        let home = RelayerHome::with_binary(
             &chains.iter().collect::<Vec<_>>(),
-            DaemonSettings::default(),
+            daemon,
+            config.relayer_bin.clone(),
         );
         home.import_key(&chains[0], &USER1);
         let (a, b) = (chains[0].chain_id(), chains[1].chain_id());
@@ -47,10 +50,16 @@ impl Env {
         &self.chains[0]
     }
 
-    /// Sends `count` transfers of 1stake from user1 to user2, `per_tx` per tx, with our
-    /// CLI; returns how many it reports sent. Their timeout is 2 h away, so a slow relay
-    /// is measured, not timed out.
-    pub fn send(&self, count: usize, per_tx: usize) -> Result<usize> {
+    /// The destination chain.
+    pub fn destination(&self) -> &TestChain {
+        &self.chains[1]
+    }
+
+    /// Sends `count` transfers of 1stake from the key `key` (of our relayer home) to user2,
+    /// `per_tx` per tx, with our CLI, which waits for each tx to be in a block; returns how
+    /// many it reports sent. Their timeout is 2 h away, so a slow relay is measured, not
+    /// timed out.
+    pub fn send(&self, key: &str, count: usize, per_tx: usize) -> Result<usize> {
         let (count, per_tx) = (count.to_string(), per_tx.to_string());
         let out = self.home.run([
             "tx",
@@ -70,7 +79,7 @@ impl Env {
             "--per-tx",
             &per_tx,
             "--key-name",
-            USER1.name,
+            key,
             "--timeout-seconds",
             "7200",
             "--json",
@@ -82,10 +91,44 @@ impl Env {
             .with_context(|| format!("tx transfer --json: no transfers count in {json}"))?;
         Ok(sent as usize)
     }
+
+    /// Sends one transfer from user1 and waits (up to `timeout`) until no commitment is
+    /// left on the source: the path is relayed both ways. Fails if `relayer` exits.
+    pub fn warm_up(&self, relayer: &mut Relayer, poll: Duration, timeout: Duration) -> Result<()> {
+        let cli = self.source().cli_handle();
+        self.send(USER1.name, 1, 1)?;
+        let deadline = Instant::now() + timeout;
+        while packets::count(&cli)?.total > 0 {
+            relayer.check_running()?;
+            ensure!(
+                Instant::now() < deadline,
+                "the warm-up transfer was not relayed within {timeout:?} (log {})",
+                relayer.log().display()
+            );
+            std::thread::sleep(poll);
+        }
+        Ok(())
+    }
+
+    /// A CLI handle on the source chain.
+    pub fn source_cli(&self) -> ChainCli {
+        self.source().cli_handle()
+    }
+}
+
+/// The specs [`crate::chain::start_chains`] would use for two chains (ids, the ibc-go
+/// majors of [`CHAIN_VERSIONS_VAR`]), without its printing: stdout carries result lines.
+fn chain_specs() -> Vec<ChainSpec> {
+    let versions = std::env::var(CHAIN_VERSIONS_VAR).unwrap_or_default();
+    ["stateset-e2e-1", "partner-e2e-2"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| ChainSpec::new(*id).with_simd_version(version_of_chain(&versions, i)))
+        .collect()
 }
 
 /// The stdout of a successful command, else an error with both streams.
-fn checked(out: Output, what: &str) -> Result<String> {
+pub(crate) fn checked(out: Output, what: &str) -> Result<String> {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
         bail!(
@@ -98,7 +141,8 @@ fn checked(out: Output, what: &str) -> Result<String> {
 }
 
 /// The relayer under test as a child process in its own process group (killed with the
-/// benchmark), its output in `target/bench/<relayer>-<label>.log`.
+/// benchmark), its output in `<out>/<relayer>-<label>.log` and a copy of its config in
+/// `<out>/<relayer>-<label>.toml`.
 pub struct Relayer {
     kind: RelayerKind,
     command: Option<Command>,
@@ -108,17 +152,20 @@ pub struct Relayer {
 }
 
 impl Relayer {
-    /// Writes the relayer's config (for Hermes, also imports its key) without starting it.
+    /// Writes the relayer's config (for Hermes, with `clear_limit` = `hermes_clear_limit`,
+    /// and imports its key) without starting it.
     pub fn prepare(
         config: &BenchConfig,
         kind: RelayerKind,
         env: &Env,
         label: &str,
+        hermes_clear_limit: usize,
     ) -> Result<Self> {
-        let dir = target_dir().join("bench");
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let log = dir.join(format!("{}-{label}.log", kind.name()));
-        let (mut command, hermes) = match kind {
+        let dir = &config.out;
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let name = format!("{}-{label}", kind.name());
+        let log = dir.join(format!("{name}.log"));
+        let (mut command, hermes, config_file) = match kind {
             RelayerKind::Ours => {
                 let bin = config.relayer_bin.clone().unwrap_or_else(relayer::binary);
                 let mut command = Command::new(bin);
@@ -127,14 +174,18 @@ impl Relayer {
                     .arg(env.home.config())
                     .arg("start")
                     .env("NO_COLOR", "1");
-                (command, None)
+                (command, None, env.home.config().to_path_buf())
             }
             RelayerKind::Hermes => {
                 let chains: Vec<&TestChain> = env.chains.iter().collect();
-                let home = HermesHome::new(&config.hermes_bin, &chains, config.hermes_clear_limit)?;
-                (home.command(["start"]), Some(home))
+                let home = HermesHome::new(&config.hermes_bin, &chains, hermes_clear_limit)?;
+                let file = home.config().to_path_buf();
+                (home.command(["start"]), Some(home), file)
             }
         };
+        let copy = dir.join(format!("{name}.toml"));
+        std::fs::copy(&config_file, &copy)
+            .with_context(|| format!("copying {} to {}", config_file.display(), copy.display()))?;
         let file =
             std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         command
@@ -160,6 +211,14 @@ impl Relayer {
         Ok(())
     }
 
+    /// Its process id while it runs.
+    pub fn pid(&self) -> Result<u32> {
+        self.child
+            .as_ref()
+            .map(Child::id)
+            .context("the relayer is not running")
+    }
+
     /// An error with the log's tail if it exited.
     pub fn check_running(&mut self) -> Result<()> {
         if let Some(child) = self.child.as_mut() {
@@ -180,12 +239,15 @@ impl Relayer {
         &self.log
     }
 
-    /// Stops it: `SIGTERM`, then `SIGKILL` after 10 s.
-    pub fn stop(&mut self) -> Result<()> {
-        if let Some(mut child) = self.child.take() {
-            stop_group(&mut child, Duration::from_secs(10)).context("stopping the relayer")?;
+    /// Stops it: `SIGTERM`, then `SIGKILL` after 10 s. Returns its exit status (`None`
+    /// when it was not running).
+    pub fn stop(&mut self) -> Result<Option<ExitStatus>> {
+        match self.child.take() {
+            Some(mut child) => Ok(Some(
+                stop_group(&mut child, Duration::from_secs(10)).context("stopping the relayer")?,
+            )),
+            None => Ok(None),
         }
-        Ok(())
     }
 }
 

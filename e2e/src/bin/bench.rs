@@ -1,28 +1,34 @@
-//! `bench`: how fast a relayer clears a backlog of ICS-20 transfers and how long
-//! transfers wait for their acknowledgement under a steady load, on two local simd
-//! chains; for our relayer and, to compare, Hermes. `bench --help` lists the settings;
-//! `scripts/bench` builds what is needed and runs both relayers.
+//! `bench`: what the source chain carries, how fast a relayer clears a backlog of ICS-20
+//! transfers, how long transfers wait for their acknowledgement under steady loads, what
+//! the relayer process uses, and how soon our daemon relays after a restart with many
+//! packets pending; on local simd chains, for our relayer and, to compare, Hermes.
+//! `bench --help` lists the settings; `scripts/bench` builds what is needed and runs both
+//! relayers.
 //!
-//! It prints one line per measurement on stdout (progress goes to stderr):
+//! It prints one line per measurement on stdout (progress goes to stderr), e.g.
 //!
 //! ```text
-//! relayer=ours backlog=1000 clear_seconds=12.3 clear_blocks=58
-//! relayer=ours rate=10/s p50_seconds=1.52 p99_seconds=2.40 p50_blocks=6.1 p99_blocks=9.6 ...
+//! ceiling senders=8 per_tx=50 transfers_per_second=812.3 ...
+//! relayer=ours backlog=1000 clear_seconds=12.3 clear_blocks=58 ...
+//! relayer=ours rate=10/s p50_seconds=1.52 p99_seconds=2.40 p50_blocks=6.1 ...
+//! relayer=ours restart_pending=100000 first_recv_seconds=3.21 ...
 //! ```
 //!
-//! A measurement that fails prints `relayer=R <what> error="..."` and the others go on;
-//! the exit status is then 1.
+//! and writes `results.md` with PNG plots into the output directory (`--out`). A
+//! measurement that fails prints `<what> error="..."` and the others go on; the exit
+//! status is then 1.
 
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use anyhow::Result;
-use stateset_e2e::bench::hermes;
-use stateset_e2e::bench::run::{self, Latency};
+use stateset_e2e::bench::report::{self, Outcome, Results, RunInfo};
+use stateset_e2e::bench::{backlog, ceiling, environment, latency, lines, restart};
 use stateset_e2e::bench::{BenchConfig, RelayerKind};
 
 fn main() {
-    let config = match BenchConfig::from_args(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match BenchConfig::from_args(args.clone()) {
         Ok(Some(config)) => config,
         Ok(None) => return,
         Err(e) => {
@@ -30,81 +36,111 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut failed = false;
-    for &kind in &config.relayers {
-        let name = kind.name();
-        if kind == RelayerKind::Hermes {
-            match hermes::version(&config.hermes_bin) {
-                Ok(version) => emit(&format!("relayer=hermes version=\"{version}\"")),
-                Err(e) => {
-                    emit(&format!(
-                        "relayer=hermes error=\"{}\"",
-                        one_line(&format!("{e:#}"))
-                    ));
-                    failed = true;
-                    continue;
-                }
-            }
-        }
-        for &size in &config.sizes {
-            eprintln!("bench: {name}: backlog of {size} ...");
-            let line = match measure(|| run::backlog(&config, kind, size)) {
-                Ok(b) => format!(
-                    "relayer={name} backlog={size} clear_seconds={:.1} clear_blocks={}",
-                    b.seconds, b.blocks
-                ),
-                Err(e) => {
-                    failed = true;
-                    format!("relayer={name} backlog={size} error=\"{}\"", one_line(&e))
-                }
-            };
-            emit(&line);
-        }
-        if !config.duration.is_zero() {
-            eprintln!(
-                "bench: {name}: {}/s for {:?} ...",
-                config.rate, config.duration
-            );
-            let line = match measure(|| run::latency(&config, kind)) {
-                Ok(l) => latency_line(name, config.rate, &l),
-                Err(e) => {
-                    failed = true;
-                    format!(
-                        "relayer={name} rate={}/s error=\"{}\"",
-                        config.rate,
-                        one_line(&e)
-                    )
-                }
-            };
-            emit(&line);
-        }
+    let info = RunInfo {
+        config: &config,
+        command: format!("bench {}", args.join(" ")),
+        machine: environment::machine().map_err(|e| format!("{e:#}")),
+        versions: environment::versions(&config),
+    };
+    if let Some(hermes) = &info.versions.hermes {
+        emit(&format!(
+            "relayer=hermes version=\"{}\"",
+            lines::one_line(hermes)
+        ));
     }
+    let mut results = Results::default();
+    if !config.ceiling.is_zero() {
+        eprintln!(
+            "bench: the chain's ceiling ({:?}, no relayer) ...",
+            config.ceiling
+        );
+        let outcome = measure(|| ceiling::ceiling(&config));
+        emit(&match &outcome {
+            Ok(c) => lines::ceiling(c),
+            Err(e) => lines::error("ceiling", e),
+        });
+        results.ceiling = Some(outcome);
+    }
+    for &kind in &config.relayers {
+        run_relayer(&config, kind, &mut results);
+    }
+    if config.restart_pending > 0 && config.relayers.contains(&RelayerKind::Ours) {
+        eprintln!(
+            "bench: ours: restart with {} pending ...",
+            config.restart_pending
+        );
+        let outcome = measure(|| restart::restart(&config));
+        emit(&match &outcome {
+            Ok(r) => lines::restart(r),
+            Err(e) => lines::error(
+                &format!("relayer=ours restart_pending={}", config.restart_pending),
+                e,
+            ),
+        });
+        results.restart = Some(outcome);
+    }
+    let failed = finish(&info, &results);
     if failed {
         std::process::exit(1);
     }
 }
 
-/// The result line of a latency run.
-fn latency_line(name: &str, rate: usize, l: &Latency) -> String {
-    format!(
-        "relayer={name} rate={rate}/s p50_seconds={:.2} p99_seconds={:.2} p50_blocks={:.1} \
-         p99_blocks={:.1} max_seconds={:.2} block_seconds={:.3} sent={} measured={} \
-         achieved_rate={:.1}/s",
-        l.seconds_at(50.0),
-        l.seconds_at(99.0),
-        l.blocks_at(50.0),
-        l.blocks_at(99.0),
-        l.seconds.last().copied().unwrap_or(f64::NAN),
-        l.block_seconds,
-        l.sent,
-        l.measured,
-        l.achieved_rate
-    )
+/// The backlogs and steady loads of one relayer.
+fn run_relayer(config: &BenchConfig, kind: RelayerKind, results: &mut Results) {
+    let name = kind.name();
+    if kind == RelayerKind::Hermes && !config.hermes_bin.is_file() {
+        let e = format!(
+            "{} is not installed (scripts/install-hermes.sh)",
+            config.hermes_bin.display()
+        );
+        emit(&lines::error("relayer=hermes", &e));
+        results
+            .backlogs
+            .extend(config.sizes.iter().map(|&s| (kind, s, Err(e.clone()))));
+        results
+            .latencies
+            .extend(config.rates.iter().map(|&r| (kind, r, Err(e.clone()))));
+        return;
+    }
+    for &size in &config.sizes {
+        eprintln!("bench: {name}: backlog of {size} ...");
+        let outcome = measure(|| backlog::backlog(config, kind, size));
+        emit(&match &outcome {
+            Ok(b) => lines::backlog(name, b, results.ceiling_rate()),
+            Err(e) => lines::error(&format!("relayer={name} backlog={size}"), e),
+        });
+        results.backlogs.push((kind, size, outcome));
+    }
+    for &rate in &config.rates {
+        eprintln!("bench: {name}: {rate}/s for {:?} ...", config.duration);
+        let outcome = measure(|| latency::latency(config, kind, rate));
+        emit(&match &outcome {
+            Ok(l) => lines::latency(name, l, results.ceiling_rate()),
+            Err(e) => lines::error(&format!("relayer={name} rate={rate}/s"), e),
+        });
+        results.latencies.push((kind, rate, outcome));
+    }
+}
+
+/// Writes the report; returns whether anything failed.
+fn finish(info: &RunInfo<'_>, results: &Results) -> bool {
+    let mut failed = matches!(results.ceiling, Some(Err(_)))
+        || matches!(results.restart, Some(Err(_)))
+        || results.backlogs.iter().any(|(_, _, o)| o.is_err())
+        || results.latencies.iter().any(|(_, _, o)| o.is_err());
+    match report::write(info, results) {
+        Ok(file) => eprintln!("bench: wrote {}", file.display()),
+        Err(e) => {
+            eprintln!("bench: writing the report: {e:#}");
+            failed = true;
+        }
+    }
+    failed
 }
 
 /// Runs one measurement; a panic in the harness (which asserts on setup failures) is an
 /// error like any other.
-fn measure<T>(f: impl FnOnce() -> Result<T>) -> Result<T, String> {
+fn measure<T>(f: impl FnOnce() -> Result<T>) -> Outcome<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(format!("{e:#}")),
@@ -120,14 +156,4 @@ fn measure<T>(f: impl FnOnce() -> Result<T>) -> Result<T, String> {
 fn emit(line: &str) {
     println!("{line}");
     std::io::stdout().flush().ok();
-}
-
-/// An error on one line, quotes escaped, cut to 400 characters.
-fn one_line(text: &str) -> String {
-    let flat: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('"', "'");
-    flat.chars().take(400).collect()
 }
