@@ -252,7 +252,8 @@ impl CycleParts<'_> {
             }
         };
         let excluded = |seq: u64| {
-            claimed.contains(&seq) || (settings.honour_exclusions && policy.is_excluded(channel, seq))
+            claimed.contains(&seq)
+                || (settings.honour_exclusions && policy.is_excluded(channel, seq))
         };
         let quarantined = lock(memory).book.quarantined();
         let is_quarantined = |seq: u64| quarantined.contains(&seq);
