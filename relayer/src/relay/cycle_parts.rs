@@ -117,18 +117,7 @@ mod tests {
     fn finished_packets_are_forgotten_by_lookups() {
         let store = crate::store::Store::temporary().unwrap();
         let ledger = store.ledger("a-1", "transfer", "channel-0").unwrap();
-        let packet = |sequence| Packet {
-            sequence,
-            source_port: "transfer".parse().unwrap(),
-            source_channel: "channel-0".parse().unwrap(),
-            destination_port: "transfer".parse().unwrap(),
-            destination_channel: "channel-1".parse().unwrap(),
-            data: b"{}".to_vec(),
-            timeout_height: Default::default(),
-            timeout_timestamp: 0,
-            ordering: None,
-        };
-        ledger.record_sent(&packet(1)).unwrap();
+        ledger.record_sent(&crate::store::tests::packet(1)).unwrap();
         let mut memory = WorkerMemory::default();
         memory.unpaid.extend([1, 2]);
         let shared = Mutex::new(&mut memory);

@@ -4,26 +4,13 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use stateset_channels::ids::{ChannelId, Height, PortId};
 use stateset_channels::relay_plan::{plan_cycle, CycleLimits, PendingPacket};
 use stateset_channels::Ordering;
 
 use super::ledger_index::{entry_key, entry_seen, entry_seq, state_byte};
 use super::*;
 
-fn packet(seq: u64) -> Packet {
-    Packet {
-        sequence: seq,
-        source_port: "transfer".parse::<PortId>().unwrap(),
-        source_channel: ChannelId::new(0),
-        destination_port: "transfer".parse::<PortId>().unwrap(),
-        destination_channel: ChannelId::new(3),
-        data: br#"{"amount":"1"}"#.to_vec(),
-        timeout_height: Height::new(1, 500),
-        timeout_timestamp: 99,
-        ordering: None,
-    }
-}
+use super::tests::packet;
 
 fn open(store: &Store) -> Ledger {
     store.ledger("a-1", "transfer", "channel-0").unwrap()

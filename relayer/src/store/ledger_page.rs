@@ -40,22 +40,8 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
+    use crate::store::tests::packet;
     use crate::store::Store;
-    use stateset_channels::events::Packet;
-
-    fn packet(seq: u64) -> Packet {
-        Packet {
-            sequence: seq,
-            source_port: "transfer".parse().unwrap(),
-            source_channel: "channel-0".parse().unwrap(),
-            destination_port: "transfer".parse().unwrap(),
-            destination_channel: "channel-1".parse().unwrap(),
-            data: b"{}".to_vec(),
-            timeout_height: Default::default(),
-            timeout_timestamp: 0,
-            ordering: None,
-        }
-    }
 
     #[test]
     fn pages_follow_the_sequence_order() {

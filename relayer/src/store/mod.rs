@@ -438,4 +438,4 @@ mod history_tests_query;
 #[cfg(test)]
 mod ledger_index_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

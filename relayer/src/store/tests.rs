@@ -1,7 +1,9 @@
 use super::*;
 use stateset_channels::ids::{ChannelId, Height, PortId};
 
-fn packet(seq: u64) -> Packet {
+/// A transfer packet with sequence `seq` on transfer/channel-0 → channel-3 (the fixture of
+/// the store's tests, and of the worker's tests that need a ledger).
+pub(crate) fn packet(seq: u64) -> Packet {
     Packet {
         sequence: seq,
         source_port: "transfer".parse::<PortId>().unwrap(),
