@@ -244,7 +244,7 @@ where
     let link = Link::of(chain, endpoint);
     let labels = [chain, endpoint, what];
     let mut delays = policy.backoff().build();
-    let mut stale_retried = false;
+    let mut retries = 0;
     loop {
         let tried_at = Instant::now();
         let err = match attempt(&policy, &link, &labels, &mut op, &mut 0).await {
@@ -253,14 +253,21 @@ where
             Err(e) => e,
         };
         let failed_at = Instant::now();
-        let Some(mut delay) = delays.next() else {
+        if retries >= policy.max_retries {
             return Err(err);
-        };
-        if err.is_stale_connection() && !stale_retried {
-            // A dead kept-alive connection, not a dead link: once, go again at once.
-            stale_retried = true;
-            delay = MIN_RETRY_WAIT;
         }
+        retries += 1;
+        // A dead kept-alive connection is not a dead link: the pool may hold several
+        // (a proxy or node that reset them all at once), and each retry takes the next.
+        // Each goes again at once, within the retry budget, without moving the backoff on.
+        let delay = if err.is_stale_connection() {
+            MIN_RETRY_WAIT
+        } else {
+            match delays.next() {
+                Some(delay) => delay,
+                None => return Err(err),
+            }
+        };
         tracing::debug!(%err, ?delay, call = what, "retrying chain call");
         // The link works again once a call started after this attempt has answered: the
         // attempt met a fault of the moment it was sent (or of a delay it was held in),
@@ -623,45 +630,56 @@ mod tests {
         }
     }
 
+    /// A call that fails with `failures` in turn, then answers with the number of calls.
+    async fn failing_then_ok(
+        policy: RetryPolicy,
+        chain: &str,
+        failures: Vec<ChainError>,
+    ) -> (Result<usize, ChainError>, Duration) {
+        let failures = Mutex::new(failures.into_iter());
+        let calls = AtomicUsize::new(0);
+        let start = Instant::now();
+        let r = with_retry(policy, chain, "rpc", "stale", || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            match failures.lock().unwrap().next() {
+                Some(e) => Err(e),
+                None => Ok(n),
+            }
+        })
+        .await;
+        (r, start.elapsed())
+    }
+
+    const SLOW_BACKOFF: RetryPolicy = RetryPolicy {
+        first_delay: Duration::from_secs(30),
+        max_delay: Duration::from_secs(30),
+        max_retries: 3,
+        hedge: false,
+    };
+
     #[tokio::test(start_paused = true)]
-    async fn a_dead_pooled_connection_is_retried_at_once_but_only_once() {
-        let policy = RetryPolicy {
-            first_delay: Duration::from_secs(30),
-            max_delay: Duration::from_secs(30),
-            max_retries: 2,
-            hedge: false,
-        };
-        let calls = AtomicUsize::new(0);
-        let start = Instant::now();
-        let r = with_retry(policy, "stale-1", "rpc", "stale", || async {
-            match calls.fetch_add(1, Ordering::SeqCst) {
-                0 => Err(stale("stale-1")),
-                _ => Ok(3),
-            }
-        })
-        .await;
-        assert_eq!(r.unwrap(), 3);
-        assert!(
-            start.elapsed() < Duration::from_secs(1),
-            "{:?}",
-            start.elapsed()
-        );
-        // A second such failure in a row is a link that is down: the backoff applies.
-        let calls = AtomicUsize::new(0);
-        let start = Instant::now();
-        let r = with_retry(policy, "stale-2", "rpc", "stale", || async {
-            match calls.fetch_add(1, Ordering::SeqCst) {
-                0 | 1 => Err(stale("stale-2")),
-                _ => Ok(4),
-            }
-        })
-        .await;
+    async fn every_dead_pooled_connection_is_retried_at_once() {
+        // Three dead kept-alive connections in a row: three quick retries, no backoff.
+        let c = "stale-1";
+        let (r, took) = failing_then_ok(SLOW_BACKOFF, c, vec![stale(c), stale(c), stale(c)]).await;
         assert_eq!(r.unwrap(), 4);
-        assert!(
-            start.elapsed() >= Duration::from_secs(15),
-            "{:?}",
-            start.elapsed()
-        );
+        assert!(took < Duration::from_secs(1), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dead_pooled_connections_use_up_the_retry_budget() {
+        let c = "stale-2";
+        let (r, took) = failing_then_ok(SLOW_BACKOFF, c, (0..4).map(|_| stale(c)).collect()).await;
+        assert!(r.unwrap_err().is_stale_connection());
+        assert!(took < Duration::from_secs(1), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn another_transient_failure_after_a_dead_connection_waits_out_the_backoff() {
+        let c = "stale-3";
+        let (r, took) = failing_then_ok(SLOW_BACKOFF, c, vec![stale(c), transient(c)]).await;
+        assert_eq!(r.unwrap(), 3);
+        assert!(took >= Duration::from_secs(15), "{took:?}");
     }
 
     #[tokio::test(start_paused = true)]
