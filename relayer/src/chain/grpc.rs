@@ -2,7 +2,7 @@
 //! tx simulation, node info and staking params. IBC queries live in
 //! [`crate::chain::ibc_query`].
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use ibc_proto::cosmos::auth::v1beta1::{
@@ -51,12 +51,14 @@ pub(crate) use grpc_client;
 
 /// gRPC connections to one chain's nodes (one lazy channel per node of its
 /// [`NodePool`]). Cheap to clone: the channels and the pool are shared.
+/// A node's channel is replaced by the fresh connection of a hedge copy (see
+/// [`GrpcClient::transport_on`]).
 #[derive(Clone, Debug)]
 pub struct GrpcClient {
     chain_id: String,
     pool: Arc<NodePool>,
     /// One channel per node, in the pool's order (never empty).
-    channels: Arc<Vec<Channel>>,
+    channels: Arc<Vec<RwLock<Channel>>>,
     /// Connect and call timeout of every channel.
     timeout: Duration,
 }
@@ -89,7 +91,7 @@ impl GrpcClient {
         let channels = pool
             .nodes()
             .iter()
-            .map(|n| lazy_channel(&chain_id, &n.grpc, timeout))
+            .map(|n| lazy_channel(&chain_id, &n.grpc, timeout).map(RwLock::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             chain_id,
@@ -122,21 +124,28 @@ impl GrpcClient {
     }
 
     /// The channel of node `node` (the primary's when out of range). Inside a hedge copy
-    /// ([`crate::chain::retry::is_hedge_copy`]) it is a fresh connection to that node:
-    /// calls share the node's channel over one HTTP/2 connection, and a frame the link
-    /// delayed holds up every call behind it, so the copy must not queue behind the call it
-    /// stands in for.
+    /// ([`crate::chain::retry::is_hedge_copy`]) it is a fresh connection to that node, which
+    /// also becomes the node's channel: calls share the node's channel over one HTTP/2
+    /// connection, and a frame the link delayed holds up every call behind it, so neither
+    /// the copy nor the calls after it may queue behind the call it stands in for (the
+    /// calls already on the old connection finish there).
     pub fn transport_on(&self, node: usize) -> NodeChannel {
-        let channel = self.channels.get(node).or_else(|| self.channels.first());
+        let slot = self.channels.get(node).or_else(|| self.channels.first());
         let fresh = crate::chain::retry::is_hedge_copy()
             .then(|| self.pool.nodes().get(node))
             .flatten()
             .and_then(|n| lazy_channel(&self.chain_id, &n.grpc, self.timeout).ok());
-        let channel = fresh.as_ref().or(channel);
+        let channel = match (fresh, slot) {
+            (Some(fresh), Some(slot)) => {
+                *slot.write().unwrap_or_else(PoisonError::into_inner) = fresh.clone();
+                Some(fresh)
+            }
+            (Some(fresh), None) => Some(fresh),
+            (None, slot) => slot.map(|s| s.read().unwrap_or_else(PoisonError::into_inner).clone()),
+        };
         NodeChannel {
             // `channels` is never empty; a lazy channel to nowhere is the harmless fallback.
             channel: channel
-                .cloned()
                 .unwrap_or_else(|| Endpoint::from_static("http://127.0.0.1:1").connect_lazy()),
             node,
             pool: self.pool.clone(),
