@@ -5,7 +5,8 @@
 //! 1. clean: packets are relayed both ways and both nodes are in rotation;
 //! 2. resetting every request: 20 transfers each way are still received and acknowledged
 //!    (through the backup), and `/metrics` shows `node_in_rotation{node="0"} 0`;
-//! 3. clean again: node 0 is back in rotation within its cool-off;
+//! 3. clean again: node 0 is back in rotation within its cool-off (`max_node_cooloff` =
+//!    20 s here, so the wait is short and cannot grow to the default 5 minutes);
 //! 4. reporting a stuck height (`Mode::StaleHeight`): node 0 is taken out for `lag`;
 //! 5. resetting everything while a new daemon starts: it starts on the backup and relays.
 //!
@@ -25,6 +26,8 @@ use stateset_e2e::proxy::{self, ChainProxies, Mode};
 use stateset_e2e::relayer::{http_get, DaemonSettings, RelayerHome};
 use stateset_e2e::transfer::Transfer;
 
+/// `max_node_cooloff` of chain A: the longest node 0 stays out after it is clean again.
+const MAX_COOLOFF: Duration = Duration::from_secs(20);
 const NODE_IN_ROTATION: &str = "stateset_relayer_node_in_rotation";
 const NODE_ROTATIONS: &str = "stateset_relayer_node_rotations_total";
 
@@ -200,6 +203,8 @@ fn setup() -> Setup {
     backup.insert("websocket_addr".into(), a.ws_url().into());
     let nodes = toml::Value::Array(vec![toml::Value::Table(backup)]);
     proxy::set_chain_value(home.config(), ida, "backup_nodes", nodes);
+    let cooloff = format!("{}s", MAX_COOLOFF.as_secs());
+    proxy::set_chain_value(home.config(), ida, "max_node_cooloff", cooloff.into());
     Setup {
         a,
         b,
@@ -264,10 +269,12 @@ impl Setup {
         );
     }
 
-    /// 3. Clean again: node 0 is back within its cool-off (at most 5 minutes).
+    /// 3. Clean again: node 0 is back within its cool-off (at most [`MAX_COOLOFF`]), and a
+    /// call to it: the pool puts a node back when a call is made after its cool-off.
     fn primary_recovers(&self) {
         self.px.set_mode(Mode::Clean);
-        let back = wait_until("node 0 back in rotation", Duration::from_secs(310), || {
+        let limit = MAX_COOLOFF + Duration::from_secs(40);
+        let back = wait_until("node 0 back in rotation", limit, || {
             self.in_rotation("0") == 1.0
         });
         println!(

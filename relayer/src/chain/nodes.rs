@@ -6,7 +6,7 @@
 //! to it fails transiently (reason `error`), when it is more than `max_node_lag` blocks
 //! behind the best node (`lag`), or when it answers for another chain id (`wrong_chain`).
 //! It stays out for a cool-off that doubles with every consecutive removal (5 s up to
-//! 5 min). Calls go to the first node in rotation, so the primary is preferred as soon as
+//! `max_node_cooloff`, default 5 min). Calls go to the first node in rotation, so the primary is preferred as soon as
 //! it is back; when every node is out, to the one whose cool-off ends first.
 //!
 //! The decisions ([`cooloff`], [`pick`], [`judge`]) are pure functions; the pool applies
@@ -22,7 +22,7 @@ use crate::config::ChainConfig;
 
 /// The first cool-off of a node taken out of rotation.
 pub const MIN_COOLOFF: Duration = Duration::from_secs(5);
-/// The longest cool-off.
+/// The longest cool-off by default (`max_node_cooloff`).
 pub const MAX_COOLOFF: Duration = Duration::from_secs(300);
 /// How often (at most) every node's `/status` is compared (lag, chain id).
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(10);
@@ -81,12 +81,13 @@ pub struct Health {
     pub strikes: u32,
 }
 
-/// The cool-off after the `strikes`-th consecutive removal: 5 s, 10 s, 20 s, ... 5 min.
-pub fn cooloff(strikes: u32) -> Duration {
+/// The cool-off after the `strikes`-th consecutive removal: 5 s, 10 s, 20 s, ... up to
+/// `max` (never below 5 s).
+pub fn cooloff(strikes: u32, max: Duration) -> Duration {
     let doublings = strikes.saturating_sub(1).min(16);
     MIN_COOLOFF
         .saturating_mul(1u32 << doublings)
-        .min(MAX_COOLOFF)
+        .min(max.max(MIN_COOLOFF))
 }
 
 /// The node to use: the first in rotation, else the one whose cool-off ends first.
@@ -153,6 +154,8 @@ pub struct NodePool {
     /// A copy of node 0, so that [`NodePool::addrs`] never fails.
     primary: NodeAddrs,
     max_lag: u64,
+    /// The longest cool-off (`max_node_cooloff`).
+    max_cooloff: Duration,
     /// Whether the pool reports to the metrics (witnesses' pools do not).
     tracked: bool,
     state: Mutex<State>,
@@ -179,6 +182,7 @@ impl NodePool {
             }),
             nodes,
             max_lag,
+            max_cooloff: MAX_COOLOFF,
             tracked: true,
         };
         for i in 0..pool.nodes.len() {
@@ -205,6 +209,7 @@ impl NodePool {
             nodes: vec![node.clone()],
             primary: node,
             max_lag: u64::MAX,
+            max_cooloff: MAX_COOLOFF,
             tracked: false,
         }
     }
@@ -229,7 +234,9 @@ impl NodePool {
                 key: format!("backup_nodes[{i}]."),
             })
             .collect();
-        Self::new(config.id.as_str(), primary, backups, config.max_node_lag)
+        let mut pool = Self::new(config.id.as_str(), primary, backups, config.max_node_lag);
+        pool.max_cooloff = config.max_node_cooloff;
+        pool
     }
 
     /// The chain id.
@@ -362,7 +369,7 @@ impl NodePool {
             None => true,
         };
         h.strikes = h.strikes.saturating_add(1);
-        let wait = cooloff(h.strikes);
+        let wait = cooloff(h.strikes, self.max_cooloff);
         h.out = Some(Out {
             until: now + wait,
             reason,

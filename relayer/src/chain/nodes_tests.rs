@@ -23,10 +23,19 @@ fn out(until: Instant, reason: Reason) -> Health {
 
 #[test]
 fn cooloff_doubles_from_5s_to_5min() {
-    let secs: Vec<u64> = (1..=9).map(|s| cooloff(s).as_secs()).collect();
+    let secs: Vec<u64> = (1..=9).map(|s| cooloff(s, MAX_COOLOFF).as_secs()).collect();
     assert_eq!(secs, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
-    assert_eq!(cooloff(0), MIN_COOLOFF);
-    assert_eq!(cooloff(u32::MAX), MAX_COOLOFF);
+    assert_eq!(cooloff(0, MAX_COOLOFF), MIN_COOLOFF);
+    assert_eq!(cooloff(u32::MAX, MAX_COOLOFF), MAX_COOLOFF);
+}
+
+#[test]
+fn cooloff_stops_at_the_configured_maximum() {
+    let max = Duration::from_secs(20);
+    let secs: Vec<u64> = (1..=5).map(|s| cooloff(s, max).as_secs()).collect();
+    assert_eq!(secs, [5, 10, 20, 20, 20]);
+    // Below the first cool-off, the first one still applies.
+    assert_eq!(cooloff(3, Duration::from_secs(1)), MIN_COOLOFF);
 }
 
 #[test]

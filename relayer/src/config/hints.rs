@@ -244,6 +244,7 @@ fn chain_form(key: &str) -> Option<&'static str> {
         "backup_nodes[].grpc_addr" => "an http(s) URL with a port, e.g. grpc_addr = \"http://10.0.0.2:9090\"",
         "backup_nodes[].websocket_addr" => "a ws(s) URL, e.g. websocket_addr = \"ws://10.0.0.2:26657/websocket\"",
         "max_node_lag" => "a number of blocks from 1 to 10000, e.g. max_node_lag = 5",
+        "max_node_cooloff" => "a duration from 5s to 24h, e.g. max_node_cooloff = \"5m\"",
         "event_source.mode" => "\"push\" or \"pull\", e.g. event_source = { mode = \"push\", url = \"ws://127.0.0.1:26657/websocket\", batch_delay = \"500ms\" } or event_source = { mode = \"pull\", interval = \"1s\" }",
         "event_source" => "a table like event_source = { mode = \"push\", url = \"ws://127.0.0.1:26657/websocket\", batch_delay = \"500ms\" } or event_source = { mode = \"pull\", interval = \"1s\" }",
         "event_source.url" => "a ws(s) URL, e.g. url = \"ws://127.0.0.1:26657/websocket\"",

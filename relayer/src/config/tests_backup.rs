@@ -37,6 +37,7 @@ fn no_backups_by_default() {
     let c = Config::from_toml_str(CHAIN, "relayer.toml").unwrap();
     assert!(c.chains[0].backup_nodes.is_empty());
     assert_eq!(c.chains[0].max_node_lag, 5);
+    assert_eq!(c.chains[0].max_node_cooloff, Duration::from_secs(300));
 }
 
 #[test]
@@ -107,4 +108,21 @@ fn max_node_lag_is_bounded() {
         "chains[0].max_node_lag",
         "max_node_lag = 5",
     );
+}
+
+#[test]
+fn max_node_cooloff_is_a_bounded_duration() {
+    let c = Config::from_toml_str(
+        &format!("{CHAIN}max_node_cooloff = \"20s\"\n"),
+        "relayer.toml",
+    )
+    .unwrap();
+    assert_eq!(c.chains[0].max_node_cooloff, Duration::from_secs(20));
+    for bad in ["\"1s\"", "\"2days\"", "\"soon\"", "300"] {
+        refused(
+            &format!("{CHAIN}max_node_cooloff = {bad}\n"),
+            "chains[0].max_node_cooloff",
+            "max_node_cooloff = \"5m\"",
+        );
+    }
 }

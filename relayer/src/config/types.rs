@@ -218,6 +218,10 @@ pub struct ChainConfig {
     /// taken out of rotation (1 to 10,000; default 5).
     #[serde(default = "d_max_node_lag")]
     pub max_node_lag: u64,
+    /// The longest a node taken out of rotation stays out: its cool-off starts at 5 s and
+    /// doubles with each removal in a row up to this (5 s to 24 hours; default 5 minutes).
+    #[serde(default = "d_max_node_cooloff", with = "humantime_serde")]
+    pub max_node_cooloff: Duration,
     /// Event source.
     #[serde(default)]
     pub event_source: EventSourceConfig,
@@ -304,6 +308,9 @@ pub fn derived_websocket_url(rpc_addr: &tendermint_rpc::Url) -> String {
 
 fn d_max_node_lag() -> u64 {
     5
+}
+fn d_max_node_cooloff() -> Duration {
+    crate::chain::nodes::MAX_COOLOFF
 }
 fn d_rpc_timeout() -> Duration {
     Duration::from_secs(10)

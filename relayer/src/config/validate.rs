@@ -18,6 +18,7 @@
 //! | `daemon.quarantine_after` | at least 1 |
 //! | `daemon.pipeline_depth` | 1 to 16 |
 //! | `max_node_lag` | 1 to 10,000 blocks |
+//! | `max_node_cooloff` | 5 s to 24 hours |
 //! | `history.retention` | 1 minute to 365 days |
 //! | `history.max_packets` | 1 to 100,000,000 packets |
 //! | `backup_nodes[].rpc_addr` | not the primary's nor another backup's |
@@ -321,6 +322,8 @@ fn nodes(c: &ChainConfig) -> Check {
     if !(1..=10_000).contains(&c.max_node_lag) {
         return bad("max_node_lag", format!("{} is out of range; expected a number of blocks from 1 to 10000, e.g. max_node_lag = 5", c.max_node_lag));
     }
+    let min = crate::chain::nodes::MIN_COOLOFF;
+    duration("max_node_cooloff", c.max_node_cooloff, (min, 24 * HOUR), "5m")?;
     let mut seen = vec![c.rpc_addr.to_string()];
     for (i, node) in c.backup_nodes.iter().enumerate() {
         let rpc = node.rpc_addr.to_string();
