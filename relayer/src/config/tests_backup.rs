@@ -1,5 +1,7 @@
 //! `backup_nodes` and `max_node_lag`: defaults, parsing, and refused values.
 
+use std::time::Duration;
+
 use super::*;
 
 const CHAIN: &str = r#"
