@@ -269,8 +269,8 @@ impl Setup {
         );
     }
 
-    /// 3. Clean again: node 0 is back within its cool-off (at most [`MAX_COOLOFF`]), and a
-    /// call to it: the pool puts a node back when a call is made after its cool-off.
+    /// Step 3, clean again: node 0 is back within its cool-off (at most [`MAX_COOLOFF`])
+    /// and a call to it (the pool puts a node back when a call is made after its cool-off).
     fn primary_recovers(&self) {
         self.px.set_mode(Mode::Clean);
         let limit = MAX_COOLOFF + Duration::from_secs(40);

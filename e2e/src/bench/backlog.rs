@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::{ensure, Result};
 
-use super::procstat::{self, Sampler, Usage};
+use super::procstat::{self, Load, LoadMeter, Sampler, Usage};
 use super::senders::Senders;
 use super::setup::{Env, Relayer};
 use super::{packets, BenchConfig, RelayerKind};
@@ -28,6 +28,9 @@ pub struct Backlog {
     pub pending: Vec<(f64, u64)>,
     /// The relayer's memory and CPU from its start until the backlog was cleared.
     pub usage: Usage,
+    /// The machine's and the chains' CPU meanwhile: how much of the machine the chains
+    /// took, and whether it had any left.
+    pub load: Load,
 }
 
 /// Sends `size` transfers (split over `config.senders` accounts) with no relayer running,
@@ -50,6 +53,8 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
     );
     let start_height = env.source().latest_height()?;
     let started = Instant::now();
+    let chain_pids: Vec<u32> = env.chains.iter().filter_map(|c| c.pid()).collect();
+    let load = LoadMeter::start(&chain_pids)?;
     relayer.start()?;
     let pid = relayer.pid()?;
     let first = procstat::read(pid)?;
@@ -74,6 +79,7 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
         );
     }
     let end = procstat::read(pid)?;
+    let load = load.finish()?;
     let cleared = size.saturating_sub(last.total as usize);
     let usage = Usage::between(&sampler, &first, &end, cleared)?;
     sampler.finish()?;
@@ -86,5 +92,6 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
         remaining: last.total,
         pending: series,
         usage,
+        load,
     })
 }

@@ -28,7 +28,8 @@ pub fn backlog(name: &str, b: &Backlog, ceiling: Option<f64>) -> String {
     let rate = (b.size as u64).saturating_sub(b.remaining) as f64 / b.seconds;
     format!(
         "relayer={name} backlog={} clear_seconds={:.1} clear_blocks={} remaining={} \
-         packets_per_second={:.1} of_ceiling={} send_seconds={:.1} {}",
+         packets_per_second={:.1} of_ceiling={} send_seconds={:.1} {} chains_cpu_cores={:.2} \
+         machine_busy_cores={:.2}/{}",
         b.size,
         b.seconds,
         b.blocks,
@@ -36,7 +37,10 @@ pub fn backlog(name: &str, b: &Backlog, ceiling: Option<f64>) -> String {
         rate,
         fraction(rate, ceiling),
         b.send_seconds,
-        usage(&b.usage)
+        usage(&b.usage),
+        b.load.chains_cores,
+        b.load.machine_busy_cores,
+        b.load.cores
     )
 }
 

@@ -216,6 +216,72 @@ pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
+/// The whole machine's CPU ticks so far, from the first line of `/proc/stat`: (all,
+/// idle + iowait), summed over every core.
+pub fn machine_ticks() -> Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").context("reading /proc/stat")?;
+    let line = stat.lines().next().context("/proc/stat is empty")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().with_context(|| format!("/proc/stat: {line:?}")))
+        .collect::<Result<_>>()?;
+    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+    Ok((ticks.iter().sum(), idle))
+}
+
+/// How busy the machine and the chains' nodes were over a phase, in cores (1.0: one core
+/// busy the whole time): where the CPU went while a relayer worked.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Load {
+    /// The whole machine.
+    pub machine_busy_cores: f64,
+    /// The machine's cores.
+    pub cores: usize,
+    /// The chains' nodes together.
+    pub chains_cores: f64,
+}
+
+/// Starts measuring a [`Load`]: the machine's ticks and the chains' nodes' CPU now.
+pub struct LoadMeter {
+    machine: (u64, u64),
+    chains: Vec<(u32, ProcSample)>,
+    at: Instant,
+}
+
+impl LoadMeter {
+    /// Reads the machine and the nodes `chain_pids` now.
+    pub fn start(chain_pids: &[u32]) -> Result<LoadMeter> {
+        let chains = chain_pids
+            .iter()
+            .map(|&pid| read(pid).map(|s| (pid, s)))
+            .collect::<Result<_>>()?;
+        Ok(LoadMeter {
+            machine: machine_ticks()?,
+            chains,
+            at: Instant::now(),
+        })
+    }
+
+    /// The load from the start until now.
+    pub fn finish(&self) -> Result<Load> {
+        let seconds = self.at.elapsed().as_secs_f64().max(1e-3);
+        let (all, idle) = machine_ticks()?;
+        let all = all.saturating_sub(self.machine.0).max(1) as f64;
+        let idle = idle.saturating_sub(self.machine.1) as f64;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut chains_seconds = 0.0;
+        for (pid, first) in &self.chains {
+            chains_seconds += read(*pid)?.cpu_seconds_since(first)?;
+        }
+        Ok(Load {
+            machine_busy_cores: (all - idle) / all * cores as f64,
+            cores,
+            chains_cores: chains_seconds / seconds,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +295,24 @@ mod tests {
         let me = read(std::process::id()).unwrap();
         assert!(me.rss_kib > 0 && me.hwm_kib >= me.rss_kib);
         assert!(clock_ticks().unwrap() > 0);
+    }
+
+    #[test]
+    fn measures_the_machine_and_a_process() {
+        let (all, idle) = machine_ticks().unwrap();
+        assert!(all > 0 && idle <= all, "{all} {idle}");
+        let meter = LoadMeter::start(&[std::process::id()]).unwrap();
+        let spin = Instant::now();
+        while spin.elapsed() < Duration::from_millis(300) {
+            std::hint::black_box(spin.elapsed());
+        }
+        let load = meter.finish().unwrap();
+        assert!(load.cores >= 1);
+        assert!(
+            load.machine_busy_cores <= load.cores as f64 + 1e-9,
+            "{load:?}"
+        );
+        // This process spun the whole time (clock ticks are 10 ms, so allow for rounding).
+        assert!(load.chains_cores > 0.5, "{load:?}");
     }
 }

@@ -147,7 +147,8 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
     }
     md.push_str(
         "\n## Backlog\n\n| transfers | relayer | clear time (s) | blocks | packets/s | of ceiling \
-         | RSS peak (MiB) | CPU s / 1,000 packets |\n|---:|---|---:|---:|---:|---:|---:|---:|\n",
+         | RSS peak (MiB) | CPU s / 1,000 packets | chains' nodes (cores) | machine busy (cores) \
+         |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let ceiling = results.ceiling_rate();
     for (kind, size, outcome) in &results.backlogs {
@@ -159,15 +160,18 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
                     left => format!("> {:.0} ({left} left)", b.seconds),
                 };
                 format!(
-                    "{time} | {} | {:.0} | {} | {:.1} | {:.2}",
+                    "{time} | {} | {:.0} | {} | {:.1} | {:.2} | {:.2} | {:.2} of {}",
                     b.blocks,
                     rate,
                     fraction(rate, ceiling),
                     mib(b.usage.rss_peak_kib),
-                    b.usage.cpu_per_1000()
+                    b.usage.cpu_per_1000(),
+                    b.load.chains_cores,
+                    b.load.machine_busy_cores,
+                    b.load.cores
                 )
             }
-            Err(_) => "failed (see Errors) | | | | | |".into(),
+            Err(_) => "failed (see Errors) | | | | | | | |".into(),
         };
         let _ = writeln!(md, "| {size} | {} | {row} |", kind.name());
     }

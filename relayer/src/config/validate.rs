@@ -323,7 +323,12 @@ fn nodes(c: &ChainConfig) -> Check {
         return bad("max_node_lag", format!("{} is out of range; expected a number of blocks from 1 to 10000, e.g. max_node_lag = 5", c.max_node_lag));
     }
     let min = crate::chain::nodes::MIN_COOLOFF;
-    duration("max_node_cooloff", c.max_node_cooloff, (min, 24 * HOUR), "5m")?;
+    duration(
+        "max_node_cooloff",
+        c.max_node_cooloff,
+        (min, 24 * HOUR),
+        "5m",
+    )?;
     let mut seen = vec![c.rpc_addr.to_string()];
     for (i, node) in c.backup_nodes.iter().enumerate() {
         let rpc = node.rpc_addr.to_string();
