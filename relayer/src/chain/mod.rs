@@ -39,7 +39,7 @@ use tendermint::block::Height;
 pub use error::ChainError;
 pub use grpc::{AccountState, GrpcClient};
 pub use rpc::RpcClient;
-pub use tx::{TxProgress, TxResult, TxSubmitter};
+pub use tx::{TxResult, TxSubmitter};
 
 use crate::client::trust::HeaderTrust;
 use crate::client::ClientError;
@@ -225,19 +225,19 @@ impl ChainEndpoint {
         submitter.send(msgs, memo).await
     }
 
-    /// [`ChainEndpoint::send_msgs`], telling `progress` when each signed version is about
-    /// to be broadcast and when the node accepted it ([`TxSubmitter::send_noting`]).
+    /// [`ChainEndpoint::send_msgs`], calling `signed` with each signed version's hash before
+    /// it is broadcast ([`TxSubmitter::send_noting`]).
     pub async fn send_msgs_noting(
         &self,
         msgs: Vec<Any>,
         memo: &str,
-        progress: &(dyn Fn(TxProgress<'_>) + Send + Sync),
+        signed: &(dyn Fn(&str) + Send + Sync),
     ) -> Result<TxResult, ChainError> {
         let submitter = self.submitter.as_ref().ok_or_else(|| ChainError::Key {
             chain: self.id().to_string(),
             source: crate::keys::KeyError::NotLoaded,
         })?;
-        submitter.send_noting(msgs, memo, progress).await
+        submitter.send_noting(msgs, memo, signed).await
     }
 
     /// Reads `key` from the IBC store at `height` (latest committed if `None`) with a proof,

@@ -7,11 +7,10 @@ use futures::stream::{self, StreamExt};
 use ibc_proto::google::protobuf::Any;
 use prost::Message;
 use stateset_channels::packet::batches;
-use tokio::sync::watch;
 use tracing::{debug, warn};
 
 use super::error::RelayError;
-use crate::chain::tx::{TxError, TxProgress, MEMO};
+use crate::chain::tx::{TxError, MEMO};
 use crate::chain::{ChainEndpoint, ChainError, ProvenValue};
 use crate::client::ops::signer;
 use crate::client::ClientError;
@@ -22,8 +21,7 @@ use tendermint::block::Height as TmHeight;
 
 /// At most this many proofs are queried at once.
 const PROOF_CONCURRENCY: usize = 32;
-/// Txs of one relay step in flight at once (simulated at once, signed one at a time,
-/// included in parallel).
+/// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
 const MAX_IN_FLIGHT: usize = 8;
 
 /// Proves `keys` on `chain` at `height`, else its latest height (at most
@@ -118,80 +116,30 @@ fn blames_messages(e: &ChainError) -> bool {
     }
 }
 
-/// How a planned tx stands to the tx of its step that carries the client update.
-enum UpdateGate {
-    /// It carries the update: it opens the gate once the node accepted it (or when it ends).
-    Opens(watch::Sender<bool>),
-    /// It needs the update: it is simulated only once the gate is open (simulated before,
-    /// it would fail for a client height the chain does not have yet).
-    Waits(watch::Receiver<bool>),
-    /// The step has no update.
-    None,
-}
-
 /// Sends one planned tx. When it fails because the tx that carried the client update was
 /// refused (e.g. as redundant), it is sent once more with the update in front.
 async fn send_planned(
     chain: &ChainEndpoint,
     store: &Store,
     what: &str,
-    (mut tx, gate): (PlannedTx, UpdateGate),
+    mut tx: PlannedTx,
     update: &[Any],
 ) -> (PlannedTx, Result<crate::chain::TxResult, ChainError>) {
     let journal = tx.journal;
-    let opens = match gate {
-        UpdateGate::Opens(sender) => Some(sender),
-        UpdateGate::Waits(mut open) => {
-            // An error means the update's tx ended without opening: go on regardless.
-            let _ = open.wait_for(|open| *open).await;
-            None
-        }
-        UpdateGate::None => None,
-    };
     // Each signed version's hash goes to the journal before it is broadcast.
-    let progress = move |p: TxProgress<'_>| match p {
-        TxProgress::Signed(hash) => {
-            if let Err(e) = store.journal_signed(journal, hash) {
-                warn!(error = %e, hash, "could not journal a signed tx");
-            }
-        }
-        TxProgress::Accepted(_) => {
-            if let Some(opens) = &opens {
-                opens.send_replace(true);
-            }
+    let noted = move |hash: &str| {
+        if let Err(e) = store.journal_signed(journal, hash) {
+            warn!(error = %e, hash, "could not journal a signed tx");
         }
     };
-    let mut result = chain
-        .send_msgs_noting(tx.msgs.clone(), MEMO, &progress)
-        .await;
+    let mut result = chain.send_msgs_noting(tx.msgs.clone(), MEMO, &noted).await;
     if !tx.carries_update && !update.is_empty() && lacks_update(&result) {
         debug!(chain = %chain.id(), what, "the client update did not land; sending it again with this batch");
         tx.msgs.splice(0..0, update.iter().cloned());
         tx.carries_update = true;
-        result = chain
-            .send_msgs_noting(tx.msgs.clone(), MEMO, &progress)
-            .await;
+        result = chain.send_msgs_noting(tx.msgs.clone(), MEMO, &noted).await;
     }
     (tx, result)
-}
-
-/// Pairs each planned tx with its [`UpdateGate`]: the tx that carries `update` opens it,
-/// the others wait for it.
-fn gated(txs: Vec<PlannedTx>, update: &[Any]) -> Vec<(PlannedTx, UpdateGate)> {
-    let (opens, waits) = watch::channel(false);
-    let mut opens = Some(opens);
-    txs.into_iter()
-        .map(|tx| {
-            let gate = if update.is_empty() {
-                UpdateGate::None
-            } else if tx.carries_update {
-                opens.take().map_or(UpdateGate::None, UpdateGate::Opens)
-            } else {
-                UpdateGate::Waits(waits.clone())
-            };
-            (tx, gate)
-        })
-        .collect()
 }
 
 /// Whether a tx was refused because the client is not at the proof height yet: the tx that
@@ -213,13 +161,10 @@ async fn send_batched(
     msgs: Vec<(u64, Any)>,
     alone: &HashSet<u64>,
 ) -> Result<SubmitOutcome, RelayError> {
-    let txs = gated(
-        plan_txs(chain, store, what, update.clone(), msgs, alone)?,
-        &update,
-    );
+    let txs = plan_txs(chain, store, what, update.clone(), msgs, alone)?;
     let update = &update;
-    // The first tx carries the client update the others need: they are simulated once the
-    // node accepted it, then signed and broadcast one at a time, and included in parallel.
+    // The txs are signed and broadcast in order (the submitter's sequence lock is fair),
+    // then included in parallel: the first carries the client update the others need.
     let results: Vec<(PlannedTx, Result<_, ChainError>)> = stream::iter(txs)
         .map(|tx| send_planned(chain, store, what, tx, update))
         .buffered(MAX_IN_FLIGHT)
@@ -528,54 +473,6 @@ mod tests {
             code,
             message: message.into(),
         }
-    }
-
-    fn planned(journal: u64, carries_update: bool) -> PlannedTx {
-        PlannedTx {
-            journal,
-            seqs: vec![journal],
-            msgs: Vec::new(),
-            carries_update,
-        }
-    }
-
-    #[tokio::test]
-    async fn txs_that_need_the_update_wait_until_its_tx_is_accepted() {
-        let update = [Any::default()];
-        let gates = gated(
-            vec![planned(1, true), planned(2, false), planned(3, false)],
-            &update,
-        );
-        let [(_, UpdateGate::Opens(opens)), (_, UpdateGate::Waits(a)), (_, UpdateGate::Waits(b))] =
-            gates.as_slice()
-        else {
-            panic!("the update's tx opens, the others wait");
-        };
-        assert!(
-            !*a.borrow() && !*b.borrow(),
-            "closed until the update's tx is accepted"
-        );
-        opens.send_replace(true);
-        assert!(*a.borrow() && *b.borrow());
-    }
-
-    #[tokio::test]
-    async fn a_wait_ends_when_the_update_tx_ends_without_opening() {
-        let gates = gated(vec![planned(1, true), planned(2, false)], &[Any::default()]);
-        let mut gates = gates.into_iter().map(|(_, g)| g);
-        let (Some(UpdateGate::Opens(opens)), Some(UpdateGate::Waits(mut wait))) =
-            (gates.next(), gates.next())
-        else {
-            panic!("one opens, one waits");
-        };
-        drop(opens);
-        assert!(wait.wait_for(|open| *open).await.is_err(), "the wait ends");
-    }
-
-    #[test]
-    fn without_an_update_no_tx_waits() {
-        let gates = gated(vec![planned(1, false), planned(2, false)], &[]);
-        assert!(gates.iter().all(|(_, g)| matches!(g, UpdateGate::None)));
     }
 
     #[test]

@@ -3,11 +3,9 @@
 //!
 //! The signer's account state is cached and guarded by a mutex held from signing to
 //! CheckTx, so txs of one endpoint get consecutive sequences and can be in flight
-//! together. Simulation runs before that lock, at the sequence the account is expected to
-//! have next: several txs of one endpoint simulate at once, and only signing and CheckTx
-//! go one at a time. A sequence mismatch (CheckTx or simulation) takes the expected
-//! sequence from the chain's answer and goes again; a tx whose sequence another tx
-//! consumed is detected while waiting and submitted again with a fresh sequence.
+//! together. A sequence mismatch (CheckTx or simulation) re-reads the expected sequence
+//! and signs again; a tx whose sequence another tx consumed is detected while waiting
+//! and submitted again with a fresh sequence.
 
 use std::time::Duration;
 
@@ -39,17 +37,6 @@ const SUPERSEDED_AFTER_BLOCKS: u64 = 2;
 const BROADCAST_ATTEMPTS: u32 = 4;
 /// Pause before the second attempt; doubled for each further one.
 const BROADCAST_RETRY_DELAY: Duration = Duration::from_millis(250);
-
-/// How far a send has got, reported to its caller before the tx is included.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxProgress<'a> {
-    /// Signed, about to be broadcast, with its hash (to journal: a tx may be in a block
-    /// although the wait for it never ended). Each signed version is reported.
-    Signed(&'a str),
-    /// The node accepted it (CheckTx passed): a tx that needs its messages (a client
-    /// update) can be simulated now.
-    Accepted(&'a str),
-}
 
 /// A tx included in a block.
 #[derive(Clone, Debug)]
@@ -83,9 +70,6 @@ pub struct TxSubmitter {
     /// The price per unit of gas: static, or read from the chain (`gas_price.dynamic`).
     gas_price: DynamicGasPrice,
     account: Mutex<Option<AccountState>>,
-    /// A copy of `account` readable without waiting for the lock: the sequence a
-    /// simulation is made at.
-    expected: std::sync::Mutex<Option<AccountState>>,
     /// The latest block height read (see `ChainEndpoint::note_block`).
     blocks: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
@@ -118,7 +102,6 @@ impl TxSubmitter {
             gas_price: DynamicGasPrice::new(config.id.as_str(), &config.gas_price),
             config,
             account: Mutex::new(None),
-            expected: std::sync::Mutex::new(None),
             blocks,
         }
     }
@@ -148,26 +131,21 @@ impl TxSubmitter {
         self.send_noting(msgs, memo, &|_| {}).await
     }
 
-    /// [`TxSubmitter::send`], telling `progress` when each signed version of the tx is
-    /// about to be broadcast and when the node accepted it ([`TxProgress`]).
+    /// [`TxSubmitter::send`], calling `signed` with the hash of each signed version of the
+    /// tx before it is broadcast (to journal it: a tx may be in a block although the wait
+    /// for it never ended).
     pub async fn send_noting(
         &self,
         msgs: Vec<Any>,
         memo: &str,
-        progress: &(dyn Fn(TxProgress<'_>) + Send + Sync),
+        signed: &(dyn Fn(&str) + Send + Sync),
     ) -> Result<TxResult, ChainError> {
         let memo = format!("{}{}", self.config.memo_prefix, memo);
         let mut resigns = 0;
         let mut adjust: Option<FeeAdjust> = None;
         loop {
-            let result = match self
-                .sign_and_broadcast(&msgs, &memo, adjust, progress)
-                .await
-            {
-                Ok(signed) => {
-                    progress(TxProgress::Accepted(&signed.hash));
-                    self.wait_included(&signed).await
-                }
+            let result = match self.sign_and_broadcast(&msgs, &memo, adjust, signed).await {
+                Ok(signed) => self.wait_included(&signed).await,
                 Err(e) => Err(e),
             };
             match result {
@@ -177,7 +155,7 @@ impl TxSubmitter {
                 }) if resigns < MAX_RESIGNS => {
                     resigns += 1;
                     tracing::warn!(chain = %self.chain_id, %hash, "tx superseded by another tx with the same key; signing again");
-                    self.remember(&mut *self.account.lock().await, None);
+                    *self.account.lock().await = None;
                 }
                 Err(ChainError::Tx { source, chain }) if adjust.is_none() => {
                     let asked = FeeAdjust::asked_by(
@@ -206,66 +184,61 @@ impl TxSubmitter {
         }
     }
 
-    /// Simulates, then signs and broadcasts under the account lock; returns the tx once
-    /// CheckTx accepted it.
+    /// Simulates, signs and broadcasts; returns the tx once CheckTx accepted it.
     async fn sign_and_broadcast(
         &self,
         msgs: &[Any],
         memo: &str,
         adjust: Option<FeeAdjust>,
-        progress: &(dyn Fn(TxProgress<'_>) + Send + Sync),
+        noted: &(dyn Fn(&str) + Send + Sync),
     ) -> Result<SignedTx, ChainError> {
         let adjust = adjust.unwrap_or_default();
         // Read (at most every `refresh`) before the account is locked: other sends need not
         // wait for the query.
         let price = self.gas_price.current(&self.grpc).await.price;
+        let mut cached = self.account.lock().await;
         let builder = TxBuilder {
             chain_id: &self.chain_id,
             signer: &self.signer,
         };
         let body = TxBuilder::body_bytes(msgs.to_vec(), memo.to_string());
-        let started = std::time::Instant::now();
-        let gas = self
-            .simulate_unlocked(&builder, &body, price)
-            .await?
-            .max(adjust.min_gas);
-        let fee = self.fee(gas, adjust.min_fee, price);
-        let simulated = started.elapsed();
-        let mut cached = self.account.lock().await;
-        let locked = started.elapsed();
         let mut resigns = 0;
         loop {
             let account = match *cached {
                 Some(a) => a,
                 None => self.grpc.account(&self.address).await?,
             };
-            self.remember(&mut cached, Some(account));
+            *cached = Some(account);
             let result = async {
-                let signing = std::time::Instant::now();
+                let started = std::time::Instant::now();
+                let gas = self
+                    .estimate_gas(&builder, &body, account, price)
+                    .await?
+                    .max(adjust.min_gas);
+                let simulated = started.elapsed();
+                let fee = self.fee(gas, adjust.min_fee, price);
                 let signed = builder
-                    .sign(body.clone(), fee.clone(), account)
+                    .sign(body.clone(), fee, account)
                     .await
                     .map_err(|source| ChainError::Signer {
                         chain: self.chain_id.clone(),
                         source,
                     })?;
-                progress(TxProgress::Signed(&signed.hash));
-                let signed_in = signing.elapsed();
+                noted(&signed.hash);
+                let signed_at = started.elapsed();
                 let broadcast = self.broadcast(&signed).await.map(|()| signed);
                 tracing::debug!(chain = %self.chain_id, msgs = msgs.len(), gas,
-                    simulate_ms = simulated.as_millis(), lock_wait_ms = (locked - simulated).as_millis(),
-                    sign_ms = signed_in.as_millis(), broadcast_ms = (signing.elapsed() - signed_in).as_millis(),
-                    "tx signed and broadcast");
+                    simulate_ms = simulated.as_millis(), sign_ms = (signed_at - simulated).as_millis(),
+                    broadcast_ms = (started.elapsed() - signed_at).as_millis(), "tx signed and broadcast");
                 broadcast
             }
             .await;
             match result {
                 Ok(signed) => {
-                    let next = AccountState {
+                    *cached = Some(AccountState {
                         sequence: account.sequence + 1,
                         ..account
-                    };
-                    self.remember(&mut cached, Some(next));
+                    });
                     return Ok(signed);
                 }
                 Err(ChainError::Tx {
@@ -274,63 +247,16 @@ impl TxSubmitter {
                 }) if resigns < MAX_RESIGNS => {
                     resigns += 1;
                     tracing::debug!(chain = %self.chain_id, ?expected, had = account.sequence, "sequence mismatch; re-signing");
-                    let expected = expected.map(|sequence| AccountState {
+                    *cached = expected.map(|sequence| AccountState {
                         sequence,
                         ..account
                     });
-                    self.remember(&mut cached, expected);
                 }
                 Err(e) => {
                     // The chain may have moved on while this failed; read it afresh next time.
-                    self.remember(&mut cached, None);
+                    *cached = None;
                     return Err(e);
                 }
-            }
-        }
-    }
-
-    /// Sets the locked account state and its unlocked copy.
-    fn remember(&self, cached: &mut Option<AccountState>, state: Option<AccountState>) {
-        *cached = state;
-        *self
-            .expected
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = state;
-    }
-
-    /// Gas limit for `body`, simulated without the account lock at the sequence the account
-    /// is expected to have next (read from the chain when not known). A simulation that
-    /// meets another tx's CheckTx (sequence mismatch) goes again at the sequence the
-    /// chain names: the gas does not depend on it.
-    async fn simulate_unlocked(
-        &self,
-        builder: &TxBuilder<'_>,
-        body: &[u8],
-        price: f64,
-    ) -> Result<u64, ChainError> {
-        let expected = *self
-            .expected
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut account = match expected {
-            Some(a) => a,
-            None => self.grpc.account(&self.address).await?,
-        };
-        let mut tries = 0;
-        loop {
-            match self.estimate_gas(builder, body, account, price).await {
-                Err(ChainError::Tx {
-                    source:
-                        TxError::SequenceMismatch {
-                            expected: Some(sequence),
-                            ..
-                        },
-                    ..
-                }) if tries < MAX_RESIGNS => {
-                    tries += 1;
-                    account.sequence = sequence;
-                }
-                other => return other,
             }
         }
     }
