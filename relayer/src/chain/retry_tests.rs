@@ -121,12 +121,11 @@ async fn a_slow_overtaking_answer_is_superseded_by_a_fast_one() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_grpc_call_is_overtaken_by_an_rpc_answer_of_the_same_chain() {
-    // gRPC calls share one connection: while it is held up, only RPC can show the node
-    // answers again.
+/// A gRPC call to `chain` that hangs until a second copy answers 7, and an RPC call that
+/// answers 20 ms after it starts; returns when the copy answered, after checking that it
+/// did and that exactly one copy was sent.
+async fn stuck_grpc_call_overtaken_by_rpc(chain: &str) -> Duration {
     let calls = AtomicUsize::new(0);
-    let chain = "hedge-8";
     let start = Instant::now();
     let (answer, ()) = tokio::join!(
         with_retry(RetryPolicy::QUERY, chain, "grpc", "hang", || async {
@@ -142,8 +141,14 @@ async fn a_grpc_call_is_overtaken_by_an_rpc_answer_of_the_same_chain() {
     );
     assert_eq!(answer.unwrap(), 7);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
-    // At the sibling floor, not after a timeout.
-    let took = start.elapsed();
+    start.elapsed()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_grpc_call_is_overtaken_by_an_rpc_answer_of_the_same_chain() {
+    // gRPC calls share one connection: while it is held up, only RPC can show the node
+    // answers again. At the sibling floor, not after a timeout.
+    let took = stuck_grpc_call_overtaken_by_rpc("hedge-8").await;
     assert!(took >= MIN_AGE_TO_HEDGE_ON_SIBLING, "{took:?}");
     assert!(took < Duration::from_millis(350), "{took:?}");
 }
@@ -399,25 +404,8 @@ async fn transient_failures_are_retried_until_the_policy_ends() {
 async fn after_a_transport_failure_a_grpc_call_is_overtaken_by_rpc_sooner() {
     // A link that just failed leaves delayed frames on the gRPC connection: an RPC answer
     // overtakes a stuck gRPC call at the 100 ms floor, not the 300 ms one.
-    let calls = AtomicUsize::new(0);
-    let chain = "hedge-12";
-    crate::chain::seen::note_transport_failure(chain);
-    let start = Instant::now();
-    let (answer, ()) = tokio::join!(
-        with_retry(RetryPolicy::QUERY, chain, "grpc", "hang", || async {
-            match calls.fetch_add(1, Ordering::SeqCst) {
-                0 => std::future::pending().await,
-                _ => Ok::<_, ChainError>(7),
-            }
-        }),
-        async {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            quick(chain).await;
-        }
-    );
-    assert_eq!(answer.unwrap(), 7);
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
-    let took = start.elapsed();
+    crate::chain::seen::note_transport_failure("hedge-12");
+    let took = stuck_grpc_call_overtaken_by_rpc("hedge-12").await;
     assert!(took >= MIN_AGE_TO_HEDGE, "{took:?}");
     assert!(took < MIN_AGE_TO_HEDGE_ON_SIBLING, "{took:?}");
 }
