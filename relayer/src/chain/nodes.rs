@@ -6,8 +6,9 @@
 //! to it fails transiently (reason `error`), when it is more than `max_node_lag` blocks
 //! behind the best node (`lag`), or when it answers for another chain id (`wrong_chain`).
 //! It stays out for a cool-off that doubles with every consecutive removal (5 s up to
-//! `max_node_cooloff`, default 5 min). Calls go to the first node in rotation, so the primary is preferred as soon as
-//! it is back; when every node is out, to the one whose cool-off ends first.
+//! `max_node_cooloff`, default 5 min). Calls go to the first node in rotation, so the
+//! primary is preferred as soon as it is back; when every node is out, to the one whose
+//! cool-off ends first.
 //!
 //! The decisions ([`cooloff`], [`pick`], [`judge`]) are pure functions; the pool applies
 //! them, logs every transition (WARN out, INFO back) with the node's URL and reason, and

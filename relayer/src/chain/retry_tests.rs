@@ -21,7 +21,16 @@ fn not_found(chain: &str) -> ChainError {
 
 /// A call whose first copy hangs: `calls` counts copies; the second answers 7.
 async fn hanging_then_fast(chain: &str, calls: &AtomicUsize) -> Result<u32, ChainError> {
-    with_retry(RetryPolicy::QUERY, chain, "rpc", "hang", || async {
+    hanging_then_fast_on(chain, "rpc", calls).await
+}
+
+/// [`hanging_then_fast`] on `endpoint` (`rpc` or `grpc`).
+async fn hanging_then_fast_on(
+    chain: &str,
+    endpoint: &'static str,
+    calls: &AtomicUsize,
+) -> Result<u32, ChainError> {
+    with_retry(RetryPolicy::QUERY, chain, endpoint, "hang", || async {
         match calls.fetch_add(1, Ordering::SeqCst) {
             0 => std::future::pending().await,
             _ => Ok(7),
@@ -127,18 +136,10 @@ async fn a_slow_overtaking_answer_is_superseded_by_a_fast_one() {
 async fn stuck_grpc_call_overtaken_by_rpc(chain: &str) -> Duration {
     let calls = AtomicUsize::new(0);
     let start = Instant::now();
-    let (answer, ()) = tokio::join!(
-        with_retry(RetryPolicy::QUERY, chain, "grpc", "hang", || async {
-            match calls.fetch_add(1, Ordering::SeqCst) {
-                0 => std::future::pending().await,
-                _ => Ok::<_, ChainError>(7),
-            }
-        }),
-        async {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            quick(chain).await;
-        }
-    );
+    let (answer, ()) = tokio::join!(hanging_then_fast_on(chain, "grpc", &calls), async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        quick(chain).await;
+    });
     assert_eq!(answer.unwrap(), 7);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     start.elapsed()
