@@ -287,6 +287,20 @@ async fn txs_land_while_the_cli_uses_the_same_key() {
         })
     };
 
+    // The CLI is competing before the endpoint starts: one of its txs has passed CheckTx.
+    // (A loaded machine can take seconds per CLI call; reading the count only after the
+    // endpoint's txs landed made the test depend on which was faster.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while accepted.load(std::sync::atomic::Ordering::Relaxed) == 0
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        accepted.load(std::sync::atomic::Ordering::Relaxed) > 0,
+        "no CLI tx passed CheckTx within 60 s"
+    );
+
     // Meanwhile the endpoint sends 15 txs from 3 concurrent tasks.
     let per_task = 5u128;
     let mut tasks = Vec::new();
@@ -309,10 +323,8 @@ async fn txs_land_while_the_cli_uses_the_same_key() {
     for t in tasks {
         landed.extend(t.await.unwrap());
     }
-    // How many CLI txs passed CheckTx while the endpoint's were in flight.
-    let cli_accepted = accepted.load(std::sync::atomic::Ordering::Relaxed);
-    // Under load the CLI's txs may all have lost the race for their sequences; keep it
-    // sending (with a deadline) until one of them is included too.
+    // Under load the CLI's later txs may all have lost the race for their sequences; keep
+    // it sending (with a deadline) until the account has passed the endpoint's 15 txs.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while grpc
         .account(accounts::RELAYER.address)
@@ -326,6 +338,7 @@ async fn txs_land_while_the_cli_uses_the_same_key() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     cli.join().unwrap();
+    let cli_accepted = accepted.load(std::sync::atomic::Ordering::Relaxed);
 
     assert_eq!(landed.len(), 15);
     let mut sequences: Vec<u64> = landed.iter().map(|(_, s)| *s).collect();
