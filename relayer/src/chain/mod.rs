@@ -225,13 +225,13 @@ impl ChainEndpoint {
         submitter.send(msgs, memo).await
     }
 
-    /// [`ChainEndpoint::send_msgs`], calling `signed` with each signed version's hash before
-    /// it is broadcast ([`TxSubmitter::send_noting`]).
+    /// [`ChainEndpoint::send_msgs`], calling `signed` with each signed version's hash and
+    /// account sequence before it is broadcast ([`TxSubmitter::send_noting`]).
     pub async fn send_msgs_noting(
         &self,
         msgs: Vec<Any>,
         memo: &str,
-        signed: &(dyn Fn(&str) + Send + Sync),
+        signed: &tx::OnSigned<'_>,
     ) -> Result<TxResult, ChainError> {
         let submitter = self.submitter.as_ref().ok_or_else(|| ChainError::Key {
             chain: self.id().to_string(),

@@ -126,11 +126,21 @@ async fn send_planned(
     update: &[Any],
 ) -> (PlannedTx, Result<crate::chain::TxResult, ChainError>) {
     let journal = tx.journal;
-    // Each signed version's hash goes to the journal before it is broadcast.
-    let noted = move |hash: &str| {
-        if let Err(e) = store.journal_signed(journal, hash) {
-            warn!(error = %e, hash, "could not journal a signed tx");
-        }
+    // Each signed version's hash and sequence go to the journal, and to disk, before it is
+    // broadcast: a kill right after the broadcast must not lose them (sled by itself writes
+    // out every 200 ms), or a restart would relay the tx's packets again while it lands.
+    let noted = move |hash: &str, sequence: u64| -> futures::future::BoxFuture<'static, ()> {
+        let store = store.clone();
+        let hash = hash.to_string();
+        Box::pin(async move {
+            let durable = match store.journal_signed(journal, &hash, sequence) {
+                Ok(()) => store.flush_async().await.map(drop),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = durable {
+                warn!(error = %e, hash, "could not journal a signed tx");
+            }
+        })
     };
     let mut result = chain.send_msgs_noting(tx.msgs.clone(), MEMO, &noted).await;
     if !tx.carries_update && !update.is_empty() && lacks_update(&result) {

@@ -1,7 +1,7 @@
 //! The journal of relay steps: each tx the relayer is about to submit is written here as data
-//! before it is signed (what it carries: chain, kind, sequences), its hash is added once it
-//! is signed and before it is broadcast, and the entry is removed once the tx is included or
-//! failed. An entry left after a crash is a tx that may be in a mempool or a block already;
+//! before it is signed (what it carries: chain, kind, sequences), its hash and account
+//! sequence are added once it is signed and made durable before it is broadcast, and the
+//! entry is removed once the tx is included or failed. An entry left after a crash is a tx that may be in a mempool or a block already;
 //! the daemon settles it on restart (waits for that tx) before anything else is submitted to
 //! its chain, so that what was in flight is not relayed a second time.
 
@@ -23,6 +23,10 @@ pub struct JournalStep {
     /// signed again (a new account sequence, more gas) has a new hash.
     #[serde(default)]
     pub tx_hashes: Vec<String>,
+    /// The highest account sequence a version of the tx was signed with: once the account's
+    /// sequence on chain has passed it, no version of the tx can land any more.
+    #[serde(default)]
+    pub max_sequence: Option<u64>,
     /// When the step was journalled (Unix seconds).
     #[serde(default)]
     pub at: u64,
@@ -36,6 +40,7 @@ impl JournalStep {
             what: what.to_string(),
             sequences,
             tx_hashes: Vec::new(),
+            max_sequence: None,
             at: now(),
         }
     }
@@ -53,14 +58,16 @@ impl Store {
         Ok(id)
     }
 
-    /// Adds the hash of a signed version of step `id`'s tx (before it is broadcast).
-    pub fn journal_signed(&self, id: u64, tx_hash: &str) -> Result<(), StoreError> {
+    /// Adds the hash of a signed version of step `id`'s tx and the account sequence it was
+    /// signed with (before it is broadcast: see [`Store::flush_async`]).
+    pub fn journal_signed(&self, id: u64, tx_hash: &str, sequence: u64) -> Result<(), StoreError> {
         let tree = self.db.open_tree(TREE).map_err(self.err())?;
         tree.fetch_and_update(id.to_be_bytes(), |old| {
             let mut step = decode(old?).unwrap_or_default();
             if !step.tx_hashes.iter().any(|h| h == tx_hash) {
                 step.tx_hashes.push(tx_hash.to_string());
             }
+            step.max_sequence = Some(step.max_sequence.map_or(sequence, |m| m.max(sequence)));
             Some(encode(&step))
         })
         .map_err(self.err())?;
@@ -119,9 +126,10 @@ mod tests {
             let id = store
                 .journal_add(&JournalStep::new("b-1", "recv_packet", vec![4, 5]))
                 .unwrap();
-            store.journal_signed(id, "AA11").unwrap();
-            store.journal_signed(id, "AA11").unwrap();
-            store.journal_signed(id, "BB22").unwrap();
+            store.journal_signed(id, "AA11", 7).unwrap();
+            store.journal_signed(id, "AA11", 7).unwrap();
+            store.journal_signed(id, "BB22", 9).unwrap();
+            store.journal_signed(id, "CC33", 8).unwrap();
             store
                 .journal_add(&JournalStep::new("a-1", "acknowledgement", vec![1]))
                 .unwrap();
@@ -135,7 +143,8 @@ mod tests {
         assert_eq!(*got, id);
         assert_eq!(step.what, "recv_packet");
         assert_eq!(step.sequences, vec![4, 5]);
-        assert_eq!(step.tx_hashes, vec!["AA11".to_string(), "BB22".to_string()]);
+        assert_eq!(step.tx_hashes, ["AA11", "BB22", "CC33"]);
+        assert_eq!(step.max_sequence, Some(9), "the highest sequence signed");
         store.journal_done(id).unwrap();
         assert!(store.journal_steps_of("b-1").unwrap().is_empty());
         assert_eq!(store.journal_steps().unwrap().len(), 1, "a-1's is kept");
@@ -156,6 +165,7 @@ mod tests {
         assert_eq!(steps.len(), 2);
         assert_eq!(steps[0].1.chain, "b-1");
         assert!(steps[0].1.tx_hashes.is_empty());
+        assert_eq!(steps[0].1.max_sequence, None);
         assert_eq!(steps[1].1.what, "not json");
     }
 }

@@ -292,6 +292,12 @@ impl Store {
         self.db.flush().map_err(self.err())
     }
 
+    /// [`Store::flush`] on sled's own thread pool, for async tasks: what was written so far
+    /// survives a kill once this returns (by itself sled writes out every 200 ms).
+    pub async fn flush_async(&self) -> Result<usize, StoreError> {
+        self.db.flush_async().await.map_err(self.err())
+    }
+
     /// Bytes on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.db.size_on_disk().map_err(self.err())

@@ -9,7 +9,7 @@ mod submit;
 pub use builder::{encode_any, fee_for_gas, gas_limit_from_simulation, SignedTx, TxBuilder};
 pub use error::{classify, TxError, TxPhase};
 pub use fee_adjust::FeeAdjust;
-pub use submit::{TxResult, TxSubmitter};
+pub use submit::{OnSigned, TxResult, TxSubmitter};
 
 /// The memo of the relayer's txs (packets, handshakes, client creation and updates).
 /// [`TxSubmitter::send`] puts the chain's `memo_prefix` in front of it.

@@ -26,6 +26,11 @@ use crate::chain::rpc::RpcClient;
 use crate::config::ChainConfig;
 use crate::keys::Signer;
 
+/// Told the hash and account sequence of each signed version of a tx; the tx is broadcast
+/// once the returned future is done (the relay journals the version and makes it durable).
+pub type OnSigned<'a> =
+    dyn Fn(&str, u64) -> futures::future::BoxFuture<'static, ()> + Send + Sync + 'a;
+
 /// How often inclusion is polled when no new block is announced.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// How many times one send re-signs after a sequence mismatch or a superseded tx.
@@ -128,17 +133,18 @@ impl TxSubmitter {
     /// A tx refused for its gas (out of gas) or fee (below the node's minimum) is sent once
     /// more with what the chain asked for ([`FeeAdjust`]), then reported.
     pub async fn send(&self, msgs: Vec<Any>, memo: &str) -> Result<TxResult, ChainError> {
-        self.send_noting(msgs, memo, &|_| {}).await
+        self.send_noting(msgs, memo, &|_, _| Box::pin(async {}))
+            .await
     }
 
-    /// [`TxSubmitter::send`], calling `signed` with the hash of each signed version of the
-    /// tx before it is broadcast (to journal it: a tx may be in a block although the wait
-    /// for it never ended).
+    /// [`TxSubmitter::send`], calling `signed` with the hash and account sequence of each
+    /// signed version of the tx and broadcasting it only once the returned future is done
+    /// (to journal it durably: a tx may be in a block although the wait for it never ended).
     pub async fn send_noting(
         &self,
         msgs: Vec<Any>,
         memo: &str,
-        signed: &(dyn Fn(&str) + Send + Sync),
+        signed: &OnSigned<'_>,
     ) -> Result<TxResult, ChainError> {
         let memo = format!("{}{}", self.config.memo_prefix, memo);
         let mut resigns = 0;
@@ -190,7 +196,7 @@ impl TxSubmitter {
         msgs: &[Any],
         memo: &str,
         adjust: Option<FeeAdjust>,
-        noted: &(dyn Fn(&str) + Send + Sync),
+        noted: &OnSigned<'_>,
     ) -> Result<SignedTx, ChainError> {
         let adjust = adjust.unwrap_or_default();
         // Read (at most every `refresh`) before the account is locked: other sends need not
@@ -224,7 +230,7 @@ impl TxSubmitter {
                         chain: self.chain_id.clone(),
                         source,
                     })?;
-                noted(&signed.hash);
+                noted(&signed.hash, account.sequence).await;
                 let signed_at = started.elapsed();
                 let broadcast = self.broadcast(&signed).await.map(|()| signed);
                 tracing::debug!(chain = %self.chain_id, msgs = msgs.len(), gas,
