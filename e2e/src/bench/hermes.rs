@@ -119,8 +119,13 @@ pub fn version(bin: &Path) -> Result<String> {
 /// - a `packet_filter` allow list of the one channel, so its start does not scan every
 ///   channel (performance.md, "Slow start");
 /// - `max_msg_num = 30`, `max_tx_size = 180000`, `gas_multiplier = 1.3`, `max_gas =
-///   4000000`, `default_gas = 300000`: our relayer's defaults (Hermes's own max_tx_size
-///   default is 2 MiB), so both batch alike;
+///   4000000`: our relayer's defaults (Hermes's own max_tx_size default is 2 MiB), so both
+///   batch alike;
+/// - `default_gas = 1000000`: the gas Hermes gives a tx whose simulation failed. With
+///   several txs in flight its simulation fails with "account sequence mismatch" (its
+///   cached sequence is ahead of the node's), and with 300,000 every such 30-message tx ran
+///   out of gas (about 390,000 used) and was lost: Hermes's own diagnostic then says to
+///   raise `default_gas`, which is what an operator would do;
 /// - `max_block_time = '30s'`: it must equal the genesis `max_expected_time_per_block`
 ///   (cross-comp-config.md), 30 s on these chains;
 /// - `sequential_batch_tx`, `query_packets_chunk_size`, `trusted_node`: defaults (false,
@@ -149,7 +154,7 @@ fn config_text(dir: &Path, chains: &[&TestChain], clear_limit: usize) -> String 
              key_name = '{key}'\n\
              key_store_folder = '{keys}'\n\
              store_prefix = 'ibc'\n\
-             default_gas = 300000\n\
+             default_gas = 1000000\n\
              max_gas = 4000000\n\
              gas_price = {{ price = 0.001, denom = 'stake' }}\n\
              gas_multiplier = 1.3\n\

@@ -54,8 +54,10 @@ only `clear_interval` blocks later; ours clears everything at start), `clear_int
 `/tx_search` polling for telemetry), push event source with `batch_delay = '500ms'` (its
 default, \"a good balance\", as ours), a `packet_filter` allow list of `transfer/channel-0`
 (no scan of every channel at start), `max_msg_num = 30` and `max_tx_size = 180000`, gas as
-ours, `max_block_time = '30s'` (must equal the genesis `max_expected_time_per_block`),
-client refresh on, misbehaviour off, connection and channel workers off, and its defaults
+ours but `default_gas = 1000000` (with several txs in flight Hermes's simulation fails with
+\"account sequence mismatch\" and it falls back on `default_gas`; at 300000 every such
+30-message tx ran out of gas, and its diagnostic says to raise it), `max_block_time =
+'30s'` (must equal the genesis `max_expected_time_per_block`), client refresh on, misbehaviour off, connection and channel workers off, and its defaults
 for `sequential_batch_tx` (false), `query_packets_chunk_size` (50) and `trusted_node`
 (false).";
 
