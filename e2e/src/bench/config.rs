@@ -14,7 +14,7 @@ use crate::{target_dir, workspace_root};
 pub const USAGE: &str = "\
 usage: bench [--config FILE] [--relayer ours,hermes] [--sizes 1000,5000,20000]
              [--rates 10,50,100,200] [--duration 60s] [--idle 10s] [--ceiling 30s]
-             [--restart-pending 100000] [--per-tx 50] [--senders 8]
+             [--restart-pending 100000] [--idle-paths 10] [--per-tx 50] [--senders 8]
              [--ceiling-senders 16] [--timeout 900s]
              [--poll-interval 200ms] [--relayer-bin PATH] [--hermes-bin PATH]
              [--hermes-clear-limit 0] [--out DIR]
@@ -38,6 +38,9 @@ prints one line per measurement and writes DIR/results.md with PNG plots:
       our daemon records N sends while the destination is down, is stopped, the
       destination comes back, and the daemon starts again: the time from its start to
       the first MsgRecvPacket in a block of the destination.
+  relayer=R idle_paths=N rss_idle_mib=..
+      N channels (paths) over one connection; the relayer relays a warm-up transfer and
+      idles for max(--idle, 30s): its VmRSS at the end and its CPU meanwhile.
 Each relayer line also carries the relayer process's memory (VmRSS) and CPU seconds
 (utime+stime) read from /proc.
 
@@ -51,6 +54,8 @@ Each relayer line also carries the relayer process's memory (VmRSS) and CPU seco
   --ceiling       length of the chain's ceiling run; 0 skips it (default: 30s)
   --restart-pending  transfers pending in our daemon's ledger when it restarts; 0 skips
                   the restart run (default: 100000)
+  --idle-paths    paths (channels) the relayer serves in the idle-memory run; 0 skips
+                  it (default: 10)
   --per-tx        transfers per tx (default: 50; 100 run out of the 4M max_gas our CLI
                   gives a tx)
   --senders       accounts sending at once (user1 and keys derived from its mnemonic),
@@ -110,6 +115,8 @@ pub struct BenchConfig {
     pub ceiling: Duration,
     /// Transfers pending in our daemon's ledger when it restarts (zero: skip it).
     pub restart_pending: usize,
+    /// Paths (channels) served in the idle-memory run (zero: skip it).
+    pub idle_paths: usize,
     /// Transfers per tx.
     pub per_tx: usize,
     /// Accounts sending at once.
@@ -140,6 +147,7 @@ impl Default for BenchConfig {
             idle: Duration::from_secs(10),
             ceiling: Duration::from_secs(30),
             restart_pending: 100_000,
+            idle_paths: 10,
             per_tx: 50,
             senders: 8,
             ceiling_senders: 16,
@@ -248,6 +256,7 @@ impl BenchConfig {
             "idle" => self.idle = parse_duration(value)?,
             "ceiling" => self.ceiling = parse_duration(value)?,
             "restart_pending" => self.restart_pending = int(value)?,
+            "idle_paths" => self.idle_paths = int(value)?,
             "per_tx" => self.per_tx = int(value)?.max(1),
             "senders" => self.senders = int(value)?.max(1),
             "ceiling_senders" => self.ceiling_senders = int(value)?.max(1),

@@ -56,6 +56,9 @@ pub struct Latency {
     pub idle: Idle,
     /// The relayer from the load's start until the last acknowledgement.
     pub usage: Usage,
+    /// Its mean VmRSS (KiB) over the load's first and last minute, for loads of three
+    /// minutes or more (a soak): whether memory grew through it.
+    pub rss_first_last_minute: Option<(u64, u64)>,
 }
 
 impl Latency {
@@ -101,6 +104,8 @@ pub fn latency(config: &BenchConfig, kind: RelayerKind, rate: usize) -> Result<L
     let (tracker, window) = load.run(&mut relayer)?;
     let last = procstat::read(pid)?;
     let usage = Usage::between(&sampler, &first, &last, window.sent)?;
+    let rss_minutes =
+        procstat::rss_first_and_last_minute(&sampler.samples(), window.start, window.end);
     sampler.finish()?;
     relayer.stop()?;
     let seconds = tracker.latencies();
@@ -115,12 +120,14 @@ pub fn latency(config: &BenchConfig, kind: RelayerKind, rate: usize) -> Result<L
             relayer.log().display()
         );
     }
-    Ok(tracker.summary(rate, &window, seconds, idle, usage))
+    let mut summary = tracker.summary(rate, &window, seconds, idle, usage);
+    summary.rss_first_last_minute = rss_minutes;
+    Ok(summary)
 }
 
 /// Lets the relayer idle for `window` (checking that it runs); its memory at the end and
 /// its CPU meanwhile.
-fn idle(relayer: &mut Relayer, pid: u32, window: Duration) -> Result<Idle> {
+pub fn idle(relayer: &mut Relayer, pid: u32, window: Duration) -> Result<Idle> {
     let start = procstat::read(pid)?;
     let end_at = start.at + window;
     while Instant::now() < end_at {
@@ -291,6 +298,7 @@ impl Tracker {
             seconds,
             idle,
             usage,
+            rss_first_last_minute: None,
         }
     }
 }

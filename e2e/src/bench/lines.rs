@@ -3,6 +3,7 @@
 
 use super::backlog::Backlog;
 use super::ceiling::Ceiling;
+use super::idle_paths::IdlePaths;
 use super::latency::Latency;
 use super::procstat::{mib, Usage};
 use super::restart::Restart;
@@ -51,7 +52,7 @@ pub fn latency(name: &str, l: &Latency, ceiling: Option<f64>) -> String {
          p99_blocks={:.1} max_seconds={:.2} block_seconds={:.3} sent={} measured={} \
          sent_rate={:.1}/s of_ceiling={} acked_rate={:.1}/s appearing_rate={:.1}/s \
          backlog_at_end={} drain_seconds={:.1} kept_up={} rss_idle_mib={:.1} \
-         cpu_idle_percent={:.1} {}",
+         cpu_idle_percent={:.1}{} {}",
         l.rate,
         l.seconds_at(50.0),
         l.seconds_at(99.0),
@@ -70,7 +71,29 @@ pub fn latency(name: &str, l: &Latency, ceiling: Option<f64>) -> String {
         yes_no(l.kept_up()),
         mib(l.idle.rss_kib),
         l.idle.cpu_percent,
+        match l.rss_first_last_minute {
+            Some((first, last)) => format!(
+                " rss_first_minute_mib={:.1} rss_last_minute_mib={:.1}",
+                mib(first),
+                mib(last)
+            ),
+            None => String::new(),
+        },
         usage(&l.usage)
+    )
+}
+
+/// The line of a relayer idle with many paths.
+pub fn idle_paths(name: &str, i: &IdlePaths) -> String {
+    format!(
+        "relayer={name} idle_paths={} served={} window_seconds={:.0} rss_idle_mib={:.1} \
+         rss_peak_mib={:.1} cpu_idle_percent={:.2}",
+        i.paths,
+        i.served.map_or("-".to_string(), |n| n.to_string()),
+        i.window.as_secs_f64(),
+        mib(i.idle.rss_kib),
+        mib(i.rss_peak_kib),
+        i.idle.cpu_percent
     )
 }
 

@@ -15,6 +15,7 @@
 //! - [`latency::latency`]: a steady load; each packet's time from its commitment appearing
 //!   to it disappearing, both seen by the same polling of the commitments, so the polling
 //!   delay cancels out on average; whether the relayer kept up.
+//! - [`idle_paths::idle_paths`]: the relayer idle while it serves many paths (channels).
 //! - [`restart::restart`]: our daemon restarted with many packets pending in its ledger;
 //!   the time to its first receive on the destination.
 //!
@@ -25,6 +26,7 @@ pub mod ceiling;
 pub mod config;
 pub mod environment;
 pub mod hermes;
+pub mod idle_paths;
 pub mod latency;
 pub mod lines;
 pub mod notes;

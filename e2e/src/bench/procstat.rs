@@ -211,6 +211,29 @@ impl Usage {
     }
 }
 
+/// The mean VmRSS (KiB) of `samples` over the first and over the last minute of the phase
+/// from `start` to `end`: whether memory grew through a long run. `None` when the phase is
+/// shorter than three minutes (too short to tell growth from a burst).
+pub fn rss_first_and_last_minute(
+    samples: &[ProcSample],
+    start: Instant,
+    end: Instant,
+) -> Option<(u64, u64)> {
+    let minute = std::time::Duration::from_secs(60);
+    if end.saturating_duration_since(start) < 3 * minute {
+        return None;
+    }
+    let mean = |from: Instant, to: Instant| {
+        let rss: Vec<u64> = samples
+            .iter()
+            .filter(|s| s.at >= from && s.at <= to)
+            .map(|s| s.rss_kib)
+            .collect();
+        (!rss.is_empty()).then(|| rss.iter().sum::<u64>() / rss.len() as u64)
+    };
+    Some((mean(start, start + minute)?, mean(end - minute, end)?))
+}
+
 /// MiB of KiB.
 pub fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0

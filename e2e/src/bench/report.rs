@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use super::backlog::Backlog;
 use super::ceiling::Ceiling;
 use super::environment::{Machine, Versions};
+use super::idle_paths::IdlePaths;
 use super::latency::Latency;
 use super::lines::{fraction, one_line};
 use super::notes::{HERMES_FINDINGS, METHOD, SETTINGS};
@@ -30,6 +31,8 @@ pub struct Results {
     pub latencies: Vec<(RelayerKind, usize, Outcome<Latency>)>,
     /// Our daemon's restart, when run.
     pub restart: Option<Outcome<Restart>>,
+    /// Idle with many paths: relayer, result.
+    pub idle_paths: Vec<(RelayerKind, Outcome<IdlePaths>)>,
 }
 
 impl Results {
@@ -66,6 +69,7 @@ pub fn write(ctx: &RunInfo<'_>, results: &Results) -> Result<PathBuf> {
     latency_section(&mut md, out, ctx.config, results);
     resources_section(&mut md, ctx.config, results);
     restart_section(&mut md, results);
+    idle_paths_section(&mut md, results);
     let _ = write!(
         md,
         "\n## How it is measured\n\n{METHOD}\n\n## Relayer settings\n\n{SETTINGS}\n\n\
@@ -226,6 +230,23 @@ fn latency_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
         };
         let _ = writeln!(md, "| {rate} | {} | {row} |", kind.name());
     }
+    for (kind, rate, outcome) in &results.latencies {
+        if let Ok(Latency {
+            rss_first_last_minute: Some((first, last)),
+            ..
+        }) = outcome
+        {
+            let _ = writeln!(
+                md,
+                "\n{} at {rate}/s for {:.0} s: mean RSS {:.1} MiB over the load's first minute, \
+                 {:.1} MiB over its last.",
+                kind.name(),
+                outcome.as_ref().map_or(0.0, |l| l.load_seconds),
+                mib(*first),
+                mib(*last)
+            );
+        }
+    }
     for &rate in &config.rates {
         let series: Vec<(&str, &[f64])> = results
             .latencies
@@ -315,6 +336,31 @@ fn restart_section(md: &mut String, results: &Results) {
         };
 }
 
+fn idle_paths_section(md: &mut String, results: &Results) {
+    if results.idle_paths.is_empty() {
+        return;
+    }
+    md.push_str(
+        "\n## Idle with many paths\n\n| relayer | paths (served) | idle window s | RSS idle (MiB) \
+         | RSS peak (MiB) | CPU idle (% of a core) |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    for (kind, outcome) in &results.idle_paths {
+        let row = match outcome {
+            Ok(i) => format!(
+                "{} ({}) | {:.0} | {:.1} | {:.1} | {:.2}",
+                i.paths,
+                i.served.map_or("-".to_string(), |n| n.to_string()),
+                i.window.as_secs_f64(),
+                mib(i.idle.rss_kib),
+                mib(i.rss_peak_kib),
+                i.idle.cpu_percent
+            ),
+            Err(e) => format!("failed: {} | | | | ", one_line(e)),
+        };
+        let _ = writeln!(md, "| {} | {row} |", kind.name());
+    }
+}
+
 fn errors_section(md: &mut String, results: &Results) {
     let mut errors = Vec::new();
     if let Some(Err(e)) = &results.ceiling {
@@ -332,6 +378,11 @@ fn errors_section(md: &mut String, results: &Results) {
     }
     if let Some(Err(e)) = &results.restart {
         errors.push(format!("restart: {e}"));
+    }
+    for (kind, o) in &results.idle_paths {
+        if let Err(e) = o {
+            errors.push(format!("{} idle with many paths: {e}", kind.name()));
+        }
     }
     if errors.is_empty() {
         return;

@@ -188,7 +188,12 @@ impl Relayer {
             .with_context(|| format!("copying {} to {}", config_file.display(), copy.display()))?;
         let file =
             std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        // Both relayers build errors with backtrace-capturing libraries (flex-error, eyre):
+        // a RUST_BACKTRACE inherited from the shell would make them capture a backtrace for
+        // every error and weigh on their CPU and memory. Neither runs with it.
         command
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
             .stdin(Stdio::null())
             .stdout(file.try_clone()?)
             .stderr(file);

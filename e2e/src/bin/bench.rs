@@ -23,7 +23,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use anyhow::Result;
 use stateset_e2e::bench::report::{self, Outcome, Results, RunInfo};
-use stateset_e2e::bench::{backlog, ceiling, environment, latency, lines, restart};
+use stateset_e2e::bench::{backlog, ceiling, environment, idle_paths, latency, lines, restart};
 use stateset_e2e::bench::{BenchConfig, RelayerKind};
 
 fn main() {
@@ -79,6 +79,21 @@ fn main() {
         });
         results.restart = Some(outcome);
     }
+    if config.idle_paths > 0 {
+        for &kind in &config.relayers {
+            if kind == RelayerKind::Hermes && !config.hermes_bin.is_file() {
+                continue;
+            }
+            let paths = config.idle_paths;
+            eprintln!("bench: {}: idle with {paths} paths ...", kind.name());
+            let outcome = measure(|| idle_paths::idle_paths(&config, kind, paths));
+            emit(&match &outcome {
+                Ok(i) => lines::idle_paths(kind.name(), i),
+                Err(e) => lines::error(&format!("relayer={} idle_paths={paths}", kind.name()), e),
+            });
+            results.idle_paths.push((kind, outcome));
+        }
+    }
     let failed = finish(&info, &results);
     if failed {
         std::process::exit(1);
@@ -126,6 +141,7 @@ fn run_relayer(config: &BenchConfig, kind: RelayerKind, results: &mut Results) {
 fn finish(info: &RunInfo<'_>, results: &Results) -> bool {
     let mut failed = matches!(results.ceiling, Some(Err(_)))
         || matches!(results.restart, Some(Err(_)))
+        || results.idle_paths.iter().any(|(_, o)| o.is_err())
         || results.backlogs.iter().any(|(_, _, o)| o.is_err())
         || results.latencies.iter().any(|(_, _, o)| o.is_err());
     match report::write(info, results) {

@@ -104,6 +104,10 @@ pub struct ChannelArgs {
     /// (clients registered with each other; ibc-go v10 or later on both chains).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
     ibc_version: u8,
+    /// Open a new channel even when an OPEN one of these ports and ordering exists (by
+    /// default it is reused, and one halfway through its handshake is continued).
+    #[arg(long)]
+    new: bool,
     /// JSON output.
     #[arg(long)]
     json: bool,
@@ -355,5 +359,6 @@ fn request(args: &ChannelArgs) -> PathRequest {
         ordering: args.order.into(),
         version: args.version.clone(),
         trusting_period: args.trusting_period,
+        new_channel: args.new,
     }
 }

@@ -251,6 +251,11 @@ pub struct ChainConfig {
     /// Gas limit cap (positive, at least `default_gas`).
     #[serde(default = "d_max_gas")]
     pub max_gas: u64,
+    /// Sign txs of packet messages (MsgRecvPacket or MsgAcknowledgement only) with the gas
+    /// learned from simulated txs of the same kind instead of simulating each one
+    /// (`chain::tx::GasModel`); `false` simulates every tx.
+    #[serde(default = "d_learn_gas")]
+    pub learn_gas: bool,
     /// Gas used when simulation is not possible (positive).
     #[serde(default = "d_default_gas")]
     pub default_gas: u64,
@@ -323,6 +328,9 @@ fn d_store_prefix() -> String {
 }
 fn d_gas_multiplier() -> f64 {
     1.3
+}
+fn d_learn_gas() -> bool {
+    true
 }
 fn d_max_gas() -> u64 {
     4_000_000

@@ -28,6 +28,9 @@ pub struct PathRequest {
     pub version: String,
     /// Trusting period of new clients (default: from the config or the unbonding period).
     pub trusting_period: Option<Duration>,
+    /// Open a new channel even when one of this spec exists (else it is continued or
+    /// reused).
+    pub new_channel: bool,
 }
 
 /// The identifiers of an open path.
@@ -250,10 +253,14 @@ pub async fn ensure_channel(
     };
     // An existing channel of this spec, the furthest along first, newest first.
     let mut best: Option<(u8, u64, Option<ChannelId>, Option<ChannelId>)> = None;
-    for (side_a, chain, conn, port, cp_port) in [
-        (true, pair.a, a_conn, &spec.a_port, &spec.b_port),
-        (false, pair.b, b_conn, &spec.b_port, &spec.a_port),
-    ] {
+    let sides = match request.new_channel {
+        true => Vec::new(),
+        false => vec![
+            (true, pair.a, a_conn, &spec.a_port, &spec.b_port),
+            (false, pair.b, b_conn, &spec.b_port, &spec.a_port),
+        ],
+    };
+    for (side_a, chain, conn, port, cp_port) in sides {
         for c in chain.grpc().connection_channels(conn.as_str()).await? {
             let end = &super::channel::end_of(&c);
             if c.port_id != port.as_str() {

@@ -10,6 +10,7 @@ pub mod clear;
 mod cycle_parts;
 mod error;
 pub mod history_feed;
+mod prove;
 mod quarantine;
 mod record;
 pub mod scanner;

@@ -10,67 +10,21 @@ use stateset_channels::packet::batches;
 use tracing::{debug, warn};
 
 use super::error::RelayError;
+use super::prove::{chunk_ranges, prove_many, ProofRequest, Proven, StepProofs};
 use crate::chain::tx::{TxError, MEMO};
-use crate::chain::{ChainEndpoint, ChainError, ProvenValue};
+use crate::chain::{ChainEndpoint, ChainError};
+use crate::client::light_block::next_height;
 use crate::client::ops::signer;
 use crate::client::ClientError;
-use crate::handshake::proofs::{client_update, ibc_height};
+use crate::handshake::proofs::client_update;
 use crate::handshake::DriveError;
 use crate::store::{JournalStep, Store};
 use tendermint::block::Height as TmHeight;
 
-/// At most this many proofs are queried at once.
-const PROOF_CONCURRENCY: usize = 32;
 /// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
 const MAX_IN_FLIGHT: usize = 8;
-
-/// Proves `keys` on `chain` at `height`, else its latest height (at most
-/// [`PROOF_CONCURRENCY`] at a time). A key whose proof could not be read for a transport
-/// failure is `None`: its item waits for the next cycle while the others go on (see
-/// [`keep_proven`]).
-async fn prove_many(
-    chain: &ChainEndpoint,
-    keys: Vec<Vec<u8>>,
-    height: Option<TmHeight>,
-) -> Result<Vec<Option<ProvenValue>>, ChainError> {
-    let height = match height {
-        Some(h) => h,
-        None => chain.rpc().latest_height().await?,
-    };
-    let results: Vec<Result<ProvenValue, ChainError>> = stream::iter(keys)
-        .map(|k| async move { chain.query_proven(&k, Some(height)).await })
-        .buffered(PROOF_CONCURRENCY)
-        .collect()
-        .await;
-    let wanted = results.len();
-    let kept = keep_proven(results)?;
-    let missing = kept.iter().filter(|p| p.is_none()).count();
-    if missing > 0 {
-        debug!(chain = %chain.id(), missing, wanted, "some proofs could not be read; those items wait for the next cycle");
-    }
-    Ok(kept)
-}
-
-/// The proofs read, with `None` for those a transport failure kept from the relayer. Any
-/// other failure (e.g. a proof that does not verify), or no proof read at all, is the error.
-fn keep_proven<T>(results: Vec<Result<T, ChainError>>) -> Result<Vec<Option<T>>, ChainError> {
-    let mut kept = Vec::with_capacity(results.len());
-    let mut first_error = None;
-    for result in results {
-        match result {
-            Ok(v) => kept.push(Some(v)),
-            Err(e) if e.is_transient() => {
-                first_error.get_or_insert(e);
-                kept.push(None);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    match first_error {
-        Some(e) if kept.iter().all(Option::is_none) => Err(e),
-        _ => Ok(kept),
-    }
-}
+/// Chunks of a relay step (a tx's worth each) proven ahead of the one being signed.
+const CHUNKS_AHEAD: usize = 2;
 
 /// What became of the messages of one relay step.
 #[derive(Debug, Default)]
@@ -159,38 +113,123 @@ fn lacks_update(result: &Result<crate::chain::TxResult, ChainError>) -> bool {
         if log.contains("client state height < proof height"))
 }
 
-/// Submits `msgs` (one per sequence of `seqs`) on `chain`: the ones in `alone` each in a tx
-/// of its own, the rest in batches bounded by its `max_msg_num` and `max_tx_size`; `update`
-/// rides in the first tx (in a tx of its own when there is no batch). A tx that fails after
-/// the update's tx failed is not held against its messages.
-async fn send_batched(
+/// A relay step's chunk on its way to the chain: the txs planned from its messages, or why
+/// it has none.
+enum ChunkTxs {
+    /// A planned tx, journalled.
+    Tx(PlannedTx),
+    /// The chunk could not be proven: its items wait for the next cycle.
+    Unproven(ChainError),
+    /// The chunk's txs could not be journalled, so they were not sent.
+    Unjournalled(RelayError),
+}
+
+/// What a [`ChunkTxs`] came to.
+enum ChunkResult {
+    Sent(PlannedTx, Result<crate::chain::TxResult, ChainError>),
+    Unproven(ChainError),
+    Unjournalled(RelayError),
+}
+
+/// Submits a relay step's messages on `chain` as their chunks arrive from `chunks` (in
+/// order): each chunk in batches bounded by `max_msg_num` and `max_tx_size`, the sequences
+/// in `alone` each in a tx of its own; `update` rides in the first tx (in a tx of its own
+/// when the first chunk holds only sequences sent alone). Up to [`MAX_IN_FLIGHT`] txs are
+/// in flight: signed and broadcast in order (the submitter's sequence lock is fair), then
+/// included in parallel. A tx that fails after the update's tx failed is not held against
+/// its messages.
+async fn send_chunks(
     chain: &ChainEndpoint,
     store: &Store,
     what: &str,
     update: Vec<Any>,
-    msgs: Vec<(u64, Any)>,
+    chunks: impl futures::Stream<Item = Result<Vec<(u64, Any)>, ChainError>>,
     alone: &HashSet<u64>,
 ) -> Result<SubmitOutcome, RelayError> {
-    let txs = plan_txs(chain, store, what, update.clone(), msgs, alone)?;
+    let mut pending_update = Some(update.clone());
+    let txs = chunks.flat_map(|chunk| {
+        let items = match chunk {
+            Err(e) => vec![ChunkTxs::Unproven(e)],
+            Ok(msgs) if msgs.is_empty() => Vec::new(),
+            Ok(msgs) => {
+                let update = pending_update.take().unwrap_or_default();
+                match plan_txs(chain, store, what, update, msgs, alone) {
+                    Ok(txs) => txs.into_iter().map(ChunkTxs::Tx).collect(),
+                    Err(e) => vec![ChunkTxs::Unjournalled(e)],
+                }
+            }
+        };
+        stream::iter(items)
+    });
     let update = &update;
-    // The txs are signed and broadcast in order (the submitter's sequence lock is fair),
-    // then included in parallel: the first carries the client update the others need.
-    let results: Vec<(PlannedTx, Result<_, ChainError>)> = stream::iter(txs)
-        .map(|tx| send_planned(chain, store, what, tx, update))
-        .buffered(MAX_IN_FLIGHT)
-        .collect()
-        .await;
-    let mut outcome = SubmitOutcome::default();
-    let mut update_failed = false;
-    for (tx, result) in results {
-        store.journal_done(tx.journal)?;
+    let results = txs
+        .map(|item| async move {
+            match item {
+                ChunkTxs::Tx(tx) => {
+                    let (tx, result) = send_planned(chain, store, what, tx, update).await;
+                    ChunkResult::Sent(tx, result)
+                }
+                ChunkTxs::Unproven(e) => ChunkResult::Unproven(e),
+                ChunkTxs::Unjournalled(e) => ChunkResult::Unjournalled(e),
+            }
+        })
+        .buffered(MAX_IN_FLIGHT);
+    futures::pin_mut!(results);
+    let mut tally = Tally::default();
+    let mut unjournalled = None;
+    while let Some(result) = results.next().await {
+        match result {
+            ChunkResult::Sent(tx, result) => {
+                store.journal_done(tx.journal)?;
+                tally.absorb(chain, what, update.len(), tx, result);
+            }
+            ChunkResult::Unproven(e) => {
+                warn!(chain = %chain.id(), what, error = %e, "a chunk of the step could not be proven; its packets wait for the next cycle");
+                tally.outcome.error.get_or_insert(e);
+            }
+            ChunkResult::Unjournalled(e) => {
+                unjournalled.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = unjournalled {
+        return Err(e);
+    }
+    let outcome = tally.outcome;
+    if let Some(e) = &outcome.error {
+        warn!(chain = %chain.id(), what, landed = outcome.landed.len(), error = %e,
+            "a batch failed; the rest is retried next cycle");
+    }
+    Ok(outcome)
+}
+
+/// The outcome of a relay step's txs so far.
+#[derive(Default)]
+struct Tally {
+    outcome: SubmitOutcome,
+    /// Whether the tx that carried the client update failed.
+    update_failed: bool,
+}
+
+impl Tally {
+    /// Adds the result of `tx` (whose first `update_len` messages are the client update
+    /// when it carries it).
+    fn absorb(
+        &mut self,
+        chain: &ChainEndpoint,
+        what: &str,
+        update_len: usize,
+        tx: PlannedTx,
+        result: Result<crate::chain::TxResult, ChainError>,
+    ) {
         count_tx(chain, what, &result);
+        let outcome = &mut self.outcome;
         match result {
             Ok(included) => {
                 debug!(chain = %chain.id(), tx = %included.hash, what, count = tx.seqs.len(),
                     gas = included.gas_used, "batch included");
                 outcome.update_landed |= tx.carries_update;
-                let skip = if tx.carries_update { update.len() } else { 0 };
+                let skip = if tx.carries_update { update_len } else { 0 };
                 let noop = noop_sequences(chain, &included, &tx.seqs, skip);
                 let (noop, landed): (Vec<u64>, Vec<u64>) =
                     tx.seqs.iter().partition(|s| noop.contains(s));
@@ -201,12 +240,12 @@ async fn send_batched(
                 source: TxError::RedundantPacket { .. },
                 ..
             }) => {
-                update_failed |= tx.carries_update;
+                self.update_failed |= tx.carries_update;
                 outcome.redundant.extend(tx.seqs);
             }
             Err(e) => {
-                let blamed = blames_messages(&e) && (tx.carries_update || !update_failed);
-                update_failed |= tx.carries_update;
+                let blamed = blames_messages(&e) && (tx.carries_update || !self.update_failed);
+                self.update_failed |= tx.carries_update;
                 match tx.seqs.as_slice() {
                     [seq] if blamed => outcome.failed_alone.push((*seq, e.to_string())),
                     seqs if blamed => outcome.suspects.extend_from_slice(seqs),
@@ -216,11 +255,6 @@ async fn send_batched(
             }
         }
     }
-    if let Some(e) = &outcome.error {
-        warn!(chain = %chain.id(), what, landed = outcome.landed.len(), error = %e,
-            "a batch failed; the rest is retried next cycle");
-    }
-    Ok(outcome)
 }
 
 /// The sequences among `seqs` (the packet messages of `included`, after `skip` messages of
@@ -331,23 +365,14 @@ fn count_tx(
     }
 }
 
-/// What a relay message is built from: the proof of its own key, the proof of the shared
-/// key (if any) at the same height, the proof height and the signer.
-pub(super) struct Proven<'a> {
-    /// The proof of the item's key.
-    pub own: &'a ProvenValue,
-    /// The proof of the shared key (e.g. the closed channel end for MsgTimeoutOnClose).
-    pub shared: Option<&'a ProvenValue>,
-    /// The height both proofs are from.
-    pub height: stateset_channels::Height,
-    /// The submitter's address.
-    pub signer: &'a str,
-}
-
 /// Proves `keys` (and `shared`, once) on `prover` at one height, builds one message per
 /// proof with `build` (`None`: skip that one), puts the MsgUpdateClient that `submitter`'s
 /// `client` (of `prover`) needs in front, and submits; the sequences in `alone` each in a
 /// tx of its own. Returns what became of each sequence.
+///
+/// The items are proven a tx's worth at a time ([`chunk_ranges`]), the first chunk while
+/// the client update is built: the first tx is signed as soon as both are ready, and each
+/// later one as soon as its proofs are in, while earlier txs await inclusion.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn prove_and_submit(
     prover: &ChainEndpoint,
@@ -360,106 +385,143 @@ pub(super) async fn prove_and_submit(
     alone: &HashSet<u64>,
     build: impl Fn(usize, Proven<'_>) -> Option<Any>,
 ) -> Result<SubmitOutcome, RelayError> {
-    let (seqs, mut keys): (Vec<u64>, Vec<Vec<u8>>) = items.into_iter().unzip();
+    let (seqs, keys): (Vec<u64>, Vec<Vec<u8>>) = items.into_iter().unzip();
     if keys.is_empty() {
         return Ok(SubmitOutcome::default());
     }
-    let has_shared = shared.is_some();
-    keys.extend(shared);
-    let request = ProofRequest {
+    let started = std::time::Instant::now();
+    let height = prover.rpc().latest_height().await?;
+    let shared_proof = match &shared {
+        None => None,
+        // Without the shared proof no message can be built: next cycle.
+        Some(key) => match prove_many(prover, vec![key.clone()], Some(height))
+            .await?
+            .pop()
+        {
+            Some(Some(proof)) => Some(proof),
+            _ => return Ok(SubmitOutcome::default()),
+        },
+    };
+    let proof_block = next_height(height).ok_or_else(|| ChainError::Decode {
+        chain: prover.id().to_string(),
+        method: "status",
+        detail: format!("height {height} has no successor to prove at"),
+    })?;
+    let signer = signer(submitter)?;
+    let step = StepProofs {
         prover,
-        submitter,
         seqs: &seqs,
         keys: &keys,
-        has_shared,
+        shared: shared_proof.as_ref(),
+        height,
+        signer: &signer,
+        build: &build,
     };
-    let started = std::time::Instant::now();
-    let Some(mut built) = request.build_at(None, &build).await? else {
-        return Ok(SubmitOutcome::default());
+    let ranges = chunk_ranges(keys.len(), submitter.config().max_msg_num);
+    // The chunks are proven eagerly, whatever the sending does: a proof future that waited
+    // unpolled while holding the prover's header lock would stall every other step.
+    let (proven_tx, proven_rx) = futures::channel::mpsc::unbounded();
+    let prove_chunks = async move {
+        let mut chunks = stream::iter(ranges)
+            .map(|range| step.chunk(range))
+            .buffered(CHUNKS_AHEAD);
+        while let Some(chunk) = chunks.next().await {
+            if proven_tx.unbounded_send(chunk).is_err() {
+                break; // the submission ended early
+            }
+        }
     };
-    let proven = started.elapsed();
-    let update = match client_update(submitter, prover, client, built.proof_block).await {
-        Ok(update) => update,
-        // The client moved past the proof height meanwhile (the other direction's worker or
-        // another relayer updated it): prove again at the client's own height, which needs
-        // no update, instead of failing the step and proving everything again next cycle.
-        Err(DriveError::Client(ClientError::Ahead { client_height, .. })) => {
+    let submit = async {
+        // The update waits for the proof height's header (verified by our own light client
+        // of the prover), as the proofs do; meanwhile the first chunks are proven.
+        let update = async {
+            prover.wait_for_header(proof_block).await?;
+            client_update(submitter, prover, client, proof_block).await
+        };
+        let update = match update.await {
+            Ok(update) => update,
+            // The client moved past the proof height meanwhile (the other direction's worker
+            // or another relayer updated it): prove again at the client's own height, which
+            // needs no update, instead of failing the step and proving everything again.
+            Err(DriveError::Client(ClientError::Ahead { client_height, .. })) => {
+                return Ok(Submitted::ClientAhead(client_height))
+            }
+            Err(e) => return Err(RelayError::from(e)),
+        };
+        let update_ready = started.elapsed();
+        let outcome = send_chunks(submitter, store, what, update, proven_rx, alone).await?;
+        debug!(
+            what,
+            update_ms = update_ready.as_millis(),
+            included_ms = started.elapsed().as_millis(),
+            "relay step timings"
+        );
+        Ok(Submitted::Done(Box::new(outcome)))
+    };
+    let ((), submitted) = tokio::join!(prove_chunks, submit);
+    let outcome = match submitted? {
+        Submitted::Done(outcome) => *outcome,
+        Submitted::ClientAhead(client_height) => {
+            let has_shared = shared.is_some();
+            let keys: Vec<Vec<u8>> = keys.into_iter().chain(shared).collect();
+            let request = ProofRequest {
+                prover,
+                submitter,
+                seqs: &seqs,
+                keys: &keys,
+                has_shared,
+            };
             let at = TmHeight::try_from(client_height.saturating_sub(1)).ok();
             debug!(
                 client,
                 client_height, "client moved past the proof height; proving at its height"
             );
-            let Some(again) = request.build_at(at, &build).await? else {
-                return Ok(SubmitOutcome::default());
-            };
-            built = again;
-            client_update(submitter, prover, client, built.proof_block).await?
+            return prove_all_at(&request, at, client, store, what, alone, &build).await;
         }
-        Err(e) => return Err(e.into()),
     };
-    let updated = started.elapsed();
-    let outcome = send_batched(submitter, store, what, update, built.msgs, alone).await?;
-    debug!(
-        what,
-        proven_ms = proven.as_millis(),
-        updated_ms = updated.as_millis(),
-        included_ms = started.elapsed().as_millis(),
-        "relay step timings"
-    );
     if outcome.update_landed {
         count_client_update(submitter, client, prover);
     }
     Ok(outcome)
 }
 
-/// The keys of one relay step (the shared key last, when there is one).
-struct ProofRequest<'a> {
-    prover: &'a ChainEndpoint,
-    submitter: &'a ChainEndpoint,
-    seqs: &'a [u64],
-    keys: &'a [Vec<u8>],
-    has_shared: bool,
+/// How the streamed submission of a relay step ended.
+enum Submitted {
+    /// Its txs went out; what became of them.
+    Done(Box<SubmitOutcome>),
+    /// The client was past the proof height (at this height): nothing was sent.
+    ClientAhead(u64),
 }
 
-/// The messages of one relay step, built from proofs at one height.
-struct BuiltStep {
-    msgs: Vec<(u64, Any)>,
-    proof_block: TmHeight,
-}
-
-impl ProofRequest<'_> {
-    /// Proves the keys at `height` (the latest when `None`) and builds the messages;
-    /// `None` when nothing can be built this cycle.
-    async fn build_at(
-        &self,
-        height: Option<TmHeight>,
-        build: &impl Fn(usize, Proven<'_>) -> Option<Any>,
-    ) -> Result<Option<BuiltStep>, RelayError> {
-        let mut proofs = prove_many(self.prover, self.keys.to_vec(), height).await?;
-        let shared_proof = self.has_shared.then(|| proofs.pop().flatten()).flatten();
-        // Without the shared proof (when one is needed) no message can be built: next cycle.
-        let missing_shared = self.has_shared && shared_proof.is_none();
-        let (Some(first), false) = (proofs.iter().flatten().next(), missing_shared) else {
-            return Ok(None);
-        };
-        let proof_block = first.proof_height;
-        let proof_height = ibc_height(self.prover.id(), proof_block);
-        let signer = signer(self.submitter)?;
-        let mut msgs = Vec::new();
-        for (i, (proof, seq)) in proofs.iter().zip(self.seqs).enumerate() {
-            let Some(proof) = proof else { continue };
-            let proven = Proven {
-                own: proof,
-                shared: shared_proof.as_ref(),
-                height: proof_height,
-                signer: &signer,
-            };
-            if let Some(msg) = build(i, proven) {
-                msgs.push((*seq, msg));
-            }
-        }
-        Ok((!msgs.is_empty()).then_some(BuiltStep { msgs, proof_block }))
+/// Proves every item of `request` (and its shared key) at `at`, the client's own height, so
+/// no update is needed unless the client moved again, and submits the messages.
+async fn prove_all_at(
+    request: &ProofRequest<'_>,
+    at: Option<TmHeight>,
+    client: &str,
+    store: &Store,
+    what: &str,
+    alone: &HashSet<u64>,
+    build: &impl Fn(usize, Proven<'_>) -> Option<Any>,
+) -> Result<SubmitOutcome, RelayError> {
+    let (prover, submitter) = (request.prover, request.submitter);
+    let Some(built) = request.build_at(at, build).await? else {
+        return Ok(SubmitOutcome::default());
+    };
+    let update = client_update(submitter, prover, client, built.proof_block).await?;
+    let outcome = send_chunks(
+        submitter,
+        store,
+        what,
+        update,
+        stream::iter([Ok(built.msgs)]),
+        alone,
+    )
+    .await?;
+    if outcome.update_landed {
+        count_client_update(submitter, client, prover);
     }
+    Ok(outcome)
 }
 
 /// Counts a MsgUpdateClient of `client` (on `host`, tracking `tracked`) that was included.
@@ -483,21 +545,6 @@ mod tests {
             code,
             message: message.into(),
         }
-    }
-
-    #[test]
-    fn proofs_lost_in_transit_wait_while_the_others_go_on() {
-        let lost = || Err(grpc(tonic::Code::Unavailable, "connection reset"));
-        let kept = keep_proven(vec![Ok(1), lost(), Ok(3)]).unwrap();
-        assert_eq!(kept, vec![Some(1), None, Some(3)]);
-        assert!(keep_proven::<u8>(vec![lost(), lost()]).is_err());
-        assert_eq!(keep_proven::<u8>(vec![]).unwrap(), vec![]);
-    }
-
-    #[test]
-    fn a_proof_that_fails_for_good_fails_the_step() {
-        let bad = Err(grpc(tonic::Code::InvalidArgument, "bad key"));
-        assert!(keep_proven(vec![Ok(1), bad]).is_err());
     }
 
     #[test]

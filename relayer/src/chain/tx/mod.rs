@@ -4,11 +4,13 @@
 mod builder;
 mod error;
 mod fee_adjust;
+mod gas_model;
 mod submit;
 
 pub use builder::{encode_any, fee_for_gas, gas_limit_from_simulation, SignedTx, TxBuilder};
 pub use error::{classify, TxError, TxPhase};
 pub use fee_adjust::FeeAdjust;
+pub use gas_model::GasModel;
 pub use submit::{OnSigned, TxResult, TxSubmitter};
 
 /// The memo of the relayer's txs (packets, handshakes, client creation and updates).

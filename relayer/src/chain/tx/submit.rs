@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use super::builder::{fee_for_gas, gas_limit_from_simulation, SignedTx, TxBuilder};
 use super::error::{classify, classify_message, TxError, TxPhase};
 use super::fee_adjust::FeeAdjust;
+use super::gas_model::GasModel;
 use crate::chain::error::{grpc_is_transient, ChainError};
 use crate::chain::gas_price::{capped_min_fee, DynamicGasPrice};
 use crate::chain::grpc::{AccountState, GrpcClient};
@@ -75,6 +76,8 @@ pub struct TxSubmitter {
     /// The price per unit of gas: static, or read from the chain (`gas_price.dynamic`).
     gas_price: DynamicGasPrice,
     account: Mutex<Option<AccountState>>,
+    /// Gas learned for txs of packet messages (`learn_gas`).
+    gas_model: std::sync::Mutex<GasModel>,
     /// The latest block height read (see `ChainEndpoint::note_block`).
     blocks: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
@@ -107,6 +110,7 @@ impl TxSubmitter {
             gas_price: DynamicGasPrice::new(config.id.as_str(), &config.gas_price),
             config,
             account: Mutex::new(None),
+            gas_model: Default::default(),
             blocks,
         }
     }
@@ -150,10 +154,16 @@ impl TxSubmitter {
         let mut resigns = 0;
         let mut adjust: Option<FeeAdjust> = None;
         loop {
-            let result = match self.sign_and_broadcast(&msgs, &memo, adjust, signed).await {
-                Ok(signed) => self.wait_included(&signed).await,
-                Err(e) => Err(e),
-            };
+            let (result, learned) =
+                match self.sign_and_broadcast(&msgs, &memo, adjust, signed).await {
+                    Ok((signed, learned)) => (self.wait_included(&signed).await, learned),
+                    Err(e) => (Err(e), false),
+                };
+            match &result {
+                Ok(included) => self.gas_model().learn(&msgs, included.gas_used, false),
+                Err(_) if learned => self.gas_model().forget(&msgs),
+                Err(_) => {}
+            }
             match result {
                 Err(ChainError::Tx {
                     source: TxError::Superseded { hash, .. },
@@ -190,14 +200,47 @@ impl TxSubmitter {
         }
     }
 
-    /// Simulates, signs and broadcasts; returns the tx once CheckTx accepted it.
+    /// The learned gas, locked (never across an await).
+    fn gas_model(&self) -> std::sync::MutexGuard<'_, GasModel> {
+        self.gas_model
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The gas limit for `msgs`: learned from earlier txs of their kind when it may be
+    /// (`learn_gas`, see [`GasModel`]), else simulated; and whether it was learned.
+    async fn gas_limit(
+        &self,
+        builder: &TxBuilder<'_>,
+        (msgs, body): (&[Any], &[u8]),
+        account: AccountState,
+        price: f64,
+    ) -> Result<(u64, bool), ChainError> {
+        let (multiplier, max_gas) = (self.config.gas_multiplier, self.config.max_gas);
+        let learned = match self.config.learn_gas {
+            true => self.gas_model().estimate(msgs),
+            false => None,
+        };
+        if let Some(gas) = learned {
+            return Ok((gas_limit_from_simulation(gas, multiplier, max_gas), true));
+        }
+        let simulated = self.simulate(builder, body, account, price).await?;
+        self.gas_model().learn(msgs, simulated, true);
+        Ok((
+            gas_limit_from_simulation(simulated, multiplier, max_gas),
+            false,
+        ))
+    }
+
+    /// Signs (with simulated or learned gas) and broadcasts; returns the tx once CheckTx
+    /// accepted it, and whether its gas was learned rather than simulated.
     async fn sign_and_broadcast(
         &self,
         msgs: &[Any],
         memo: &str,
         adjust: Option<FeeAdjust>,
         noted: &OnSigned<'_>,
-    ) -> Result<SignedTx, ChainError> {
+    ) -> Result<(SignedTx, bool), ChainError> {
         let adjust = adjust.unwrap_or_default();
         // Read (at most every `refresh`) before the account is locked: other sends need not
         // wait for the query.
@@ -217,10 +260,10 @@ impl TxSubmitter {
             *cached = Some(account);
             let result = async {
                 let started = std::time::Instant::now();
-                let gas = self
-                    .estimate_gas(&builder, &body, account, price)
-                    .await?
-                    .max(adjust.min_gas);
+                let (gas, learned) = self
+                    .gas_limit(&builder, (msgs, &body), account, price)
+                    .await?;
+                let gas = gas.max(adjust.min_gas);
                 let simulated = started.elapsed();
                 let fee = self.fee(gas, adjust.min_fee, price);
                 let signed = builder
@@ -232,8 +275,11 @@ impl TxSubmitter {
                     })?;
                 noted(&signed.hash, account.sequence).await;
                 let signed_at = started.elapsed();
-                let broadcast = self.broadcast(&signed).await.map(|()| signed);
-                tracing::debug!(chain = %self.chain_id, msgs = msgs.len(), gas,
+                let broadcast = self.broadcast(&signed).await.map(|()| (signed, learned));
+                if broadcast.is_err() && learned {
+                    self.gas_model().forget(msgs);
+                }
+                tracing::debug!(chain = %self.chain_id, msgs = msgs.len(), gas, learned,
                     simulate_ms = simulated.as_millis(), sign_ms = (signed_at - simulated).as_millis(),
                     broadcast_ms = (started.elapsed() - signed_at).as_millis(), "tx signed and broadcast");
                 broadcast
@@ -286,8 +332,8 @@ impl TxSubmitter {
         fee
     }
 
-    /// Gas limit for the tx: simulated gas × multiplier, capped by max_gas.
-    async fn estimate_gas(
+    /// The gas the chain's simulation of the tx used.
+    async fn simulate(
         &self,
         builder: &TxBuilder<'_>,
         body: &[u8],
@@ -296,7 +342,7 @@ impl TxSubmitter {
     ) -> Result<u64, ChainError> {
         let probe_fee = self.fee(self.config.max_gas, 0, price);
         let probe = builder.unsigned(body.to_vec(), probe_fee, account);
-        let simulated = with_retry(
+        with_retry(
             RetryPolicy::QUERY,
             &self.chain_id,
             "grpc",
@@ -321,12 +367,7 @@ impl TxSubmitter {
                 }
             },
         )
-        .await?;
-        Ok(gas_limit_from_simulation(
-            simulated,
-            self.config.gas_multiplier,
-            self.config.max_gas,
-        ))
+        .await
     }
 
     /// Broadcasts `signed`, sending the same bytes again when the connection fails (or
