@@ -24,7 +24,7 @@ use tendermint::block::Height as TmHeight;
 /// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
 const MAX_IN_FLIGHT: usize = 8;
 /// Chunks of a relay step (a tx's worth each) proven ahead of the one being signed.
-const CHUNKS_AHEAD: usize = 2;
+const CHUNKS_AHEAD: usize = 1;
 
 /// What became of the messages of one relay step.
 #[derive(Debug, Default)]
