@@ -96,3 +96,29 @@ fn records_decoded_before_follow_every_change_made_through_any_handle() {
     writer.record_sent(&packet(1)).unwrap();
     assert_eq!(states(&reader), [(1, Sent), (3, AckWritten)]);
 }
+
+/// sled's own `flush_async`, polled many times at once, could wait for ever (sled issues
+/// 1241 and 1308); the store's must finish every flush, and what each one covered must be
+/// readable after a reopen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_flushes_at_once_all_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let flushes = (0..64u64).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store.set_last_height(&format!("chain-{i}"), i).unwrap();
+            store.flush_async().await
+        })
+    });
+    let all = futures::future::join_all(flushes);
+    let results = tokio::time::timeout(std::time::Duration::from_secs(60), all)
+        .await
+        .expect("64 concurrent flushes did not all finish within 60 s");
+    for result in results {
+        result.expect("flush task").expect("flush");
+    }
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.last_height("chain-63").unwrap(), Some(63));
+}
