@@ -189,10 +189,11 @@ impl ProofRequest<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn grpc(code: tonic::Code, message: &str) -> ChainError {
+    /// A gRPC failure of `abci_query` with `code` (shared with `submit`'s tests).
+    pub(in crate::relay) fn grpc(code: tonic::Code, message: &str) -> ChainError {
         ChainError::Grpc {
             chain: "c".into(),
             method: "abci_query",

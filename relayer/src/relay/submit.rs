@@ -23,7 +23,7 @@ use tendermint::block::Height as TmHeight;
 
 /// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
 const MAX_IN_FLIGHT: usize = 8;
-/// Chunks of a relay step (a tx's worth each) proven ahead of the one being signed.
+/// Chunks of a relay step (a tx's worth each) proven at once.
 const CHUNKS_AHEAD: usize = 1;
 
 /// What became of the messages of one relay step.
@@ -536,16 +536,8 @@ fn count_client_update(host: &ChainEndpoint, client: &str, tracked: &ChainEndpoi
 
 #[cfg(test)]
 mod tests {
+    use super::super::prove::tests::grpc;
     use super::*;
-
-    fn grpc(code: tonic::Code, message: &str) -> ChainError {
-        ChainError::Grpc {
-            chain: "c".into(),
-            method: "abci_query",
-            code,
-            message: message.into(),
-        }
-    }
 
     #[test]
     fn a_refusal_for_a_missing_client_update_is_recognised() {
