@@ -6,6 +6,7 @@
 //! * [`events`]: typed IBC events ([`IbcEvent`]) parsed from CometBFT events, as ibc-go v8
 //!   emits them (CometBFT 0.38 plain attributes, 0.34 base64 attributes), and the IBC v2
 //!   packet events of ibc-go v10/v11 (the v2 packet carried as [`v2::relay`] describes);
+//! * [`bisection`]: which header heights a client update verifies, in which order;
 //! * [`connection`] and [`channel`]: the handshake decisions (given what both chains show,
 //!   which message to send next, and where) and pure builders of those messages.
 //!
@@ -22,6 +23,7 @@
     )
 )]
 
+pub mod bisection;
 pub mod channel;
 pub mod commitment;
 pub mod connection;

@@ -2,6 +2,7 @@
 //! trusted height to the target, bisecting through intermediate heights when the validator
 //! set changed too much for one step.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tendermint::block::Height as TmHeight;
@@ -10,11 +11,13 @@ use tendermint_light_client_verifier::options::Options;
 use tendermint_light_client_verifier::types::{LightBlock, TrustThreshold};
 use tendermint_light_client_verifier::{ProdVerifier, Verdict, Verifier};
 
+use stateset_channels::bisection::{Bisection, BisectionStep};
+
 use super::light_block::LightBlockSource;
 use super::ClientError;
 
-/// The most light blocks one verification may fetch (bisection steps included).
-const MAX_FETCHES: usize = 64;
+/// The most verifications one update may ask for (bisection steps included).
+const MAX_VERIFICATIONS: usize = 64;
 
 /// Verification parameters of one client.
 #[derive(Clone, Copy, Debug)]
@@ -32,8 +35,10 @@ pub struct VerifyOptions {
 /// Verifies the light block at `target` starting from `trusted`, and returns the light blocks
 /// to submit in order (each verified from the previous one; the last is `target`'s).
 ///
-/// A block whose verification fails is never returned: the error says which height failed
-/// against which trusted height and why.
+/// Which height to verify next is [`Bisection`]'s decision (sans-IO, in `channels`); this
+/// function fetches each block it names once, verifies it and reports the verdict. A block
+/// whose verification fails is never returned: the error says which height failed against
+/// which trusted height and why.
 pub async fn verify_to_target<S: LightBlockSource>(
     source: &S,
     chain_id: &str,
@@ -47,27 +52,28 @@ pub async fn verify_to_target<S: LightBlockSource>(
         trusting_period: options.trusting_period,
         clock_drift: options.clock_drift,
     };
+    let fail = |height: u64, trusted: u64, detail: String| ClientError::Verification {
+        chain: chain_id.to_string(),
+        height,
+        trusted,
+        detail,
+    };
+    let mut schedule = Bisection::new(trusted.height().value(), target.value(), MAX_VERIFICATIONS);
     let mut trusted = trusted;
     let mut verified = Vec::new();
-    // Heights still to reach, the next one to try last.
-    let mut pending = vec![target];
-    let mut fetches = 0;
-    while let Some(&height) = pending.last() {
-        if height <= trusted.height() {
-            pending.pop();
-            continue;
-        }
-        fetches += 1;
-        if fetches > MAX_FETCHES {
-            return Err(ClientError::Verification {
-                chain: chain_id.to_string(),
-                height: target.value(),
-                trusted: trusted.height().value(),
-                detail: format!("no verifiable path after {MAX_FETCHES} light blocks"),
-            });
-        }
-        let block = source.light_block(height).await?;
-        check_fetched(chain_id, &block, height)?;
+    // Blocks that did not verify yet, kept while their height is still to be reached: the
+    // target is fetched once however many midpoints are tried before it.
+    let mut fetched: HashMap<u64, LightBlock> = HashMap::new();
+    loop {
+        let height = match schedule.next_step() {
+            Ok(BisectionStep::Done) => return Ok(verified),
+            Ok(BisectionStep::Verify(height)) => height,
+            Err(e) => return Err(fail(target.value(), schedule.trusted(), e.to_string())),
+        };
+        let block = match fetched.remove(&height) {
+            Some(block) => block,
+            None => fetch_checked(source, chain_id, height).await?,
+        };
         let verdict = verifier.verify_update_header(
             block.as_untrusted_state(),
             trusted.as_trusted_state(),
@@ -76,41 +82,40 @@ pub async fn verify_to_target<S: LightBlockSource>(
         );
         match verdict {
             Verdict::Success => {
-                pending.pop();
                 trusted = block.clone();
                 verified.push(block);
+                schedule
+                    .verified(height)
+                    .map_err(|e| fail(height, schedule.trusted(), e.to_string()))?;
             }
             Verdict::NotEnoughTrust(tally) => {
-                let low = trusted.height().value();
-                let mid = low + (height.value() - low) / 2;
-                if mid == low {
-                    return Err(ClientError::Verification {
-                        chain: chain_id.to_string(),
-                        height: height.value(),
-                        trusted: low,
-                        detail: format!("not enough trust for the adjacent header: {tally}"),
-                    });
-                }
-                // `mid` lies between two valid heights, so it is one too.
-                let mid = TmHeight::try_from(mid).map_err(|e| ClientError::Verification {
-                    chain: chain_id.to_string(),
-                    height: height.value(),
-                    trusted: low,
-                    detail: format!("bisection height {mid}: {e}"),
-                })?;
-                pending.push(mid);
+                fetched.insert(height, block);
+                schedule
+                    .not_enough_trust(height)
+                    .map_err(|e| fail(height, schedule.trusted(), format!("{e}: {tally}")))?;
             }
             Verdict::Invalid(detail) => {
-                return Err(ClientError::Verification {
-                    chain: chain_id.to_string(),
-                    height: height.value(),
-                    trusted: trusted.height().value(),
-                    detail: detail.to_string(),
-                });
+                return Err(fail(height, trusted.height().value(), detail.to_string()))
             }
         }
     }
-    Ok(verified)
+}
+
+/// The light block at `height`, checked to be of the chain and height asked for.
+async fn fetch_checked<S: LightBlockSource>(
+    source: &S,
+    chain_id: &str,
+    height: u64,
+) -> Result<LightBlock, ClientError> {
+    let height = TmHeight::try_from(height).map_err(|e| ClientError::Verification {
+        chain: chain_id.to_string(),
+        height,
+        trusted: 0,
+        detail: format!("height {height}: {e}"),
+    })?;
+    let block = source.light_block(height).await?;
+    check_fetched(chain_id, &block, height)?;
+    Ok(block)
 }
 
 /// Checks a light block on its own (no trusted state): its validator sets hash to the

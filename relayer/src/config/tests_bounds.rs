@@ -300,3 +300,22 @@ fn other_fields_that_would_misbehave() {
     let text = chain_with(&format!("trust_threshold = \"{third}/{}\"", u64::MAX));
     assert!(Config::from_toml_str(&text, "f").is_ok());
 }
+
+#[test]
+fn the_store_cache_is_between_1_and_4096_mib() {
+    for v in ["0", "4097", "1000000"] {
+        let message = refused(
+            &format!("[store]\ncache_mib = {v}\n{CHAIN}"),
+            "store.cache_mib",
+            "cache_mib = 4",
+        );
+        assert!(message.contains(&format!("is {v}")), "{message}");
+    }
+    for v in [1u64, 4, 4096] {
+        let config = Config::from_toml_str(&format!("[store]\ncache_mib = {v}\n{CHAIN}"), "r.toml")
+            .expect("a cache within bounds is accepted");
+        assert_eq!(config.store.cache_mib, v);
+    }
+    let config = Config::from_toml_str(CHAIN, "r.toml").expect("no [store] section");
+    assert_eq!(config.store.cache_mib, 4, "the default");
+}

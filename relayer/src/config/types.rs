@@ -82,12 +82,16 @@ impl Default for DaemonConfig {
 pub struct StoreConfig {
     /// The sled database directory.
     pub path: PathBuf,
+    /// sled's page cache in MiB (1 to 4,096; default 4), counted as sled counts it: the
+    /// cached pages' size on disk. The daemon's memory holds several times this.
+    pub cache_mib: u64,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             path: ".stateset-relayer/store".into(),
+            cache_mib: crate::store::DEFAULT_CACHE_BYTES >> 20,
         }
     }
 }

@@ -85,6 +85,15 @@ pub(super) fn config(c: &Config) -> Check {
             "is empty; expected a directory, e.g. path = \".stateset-relayer/store\"".into(),
         );
     }
+    if !(1..=4096).contains(&c.store.cache_mib) {
+        return bad(
+            "store.cache_mib",
+            format!(
+                "is {}; expected MiB of sled's page cache from 1 to 4096, e.g. cache_mib = 4",
+                c.store.cache_mib
+            ),
+        );
+    }
     if c.telemetry.host.trim().is_empty() {
         return bad(
             "telemetry.host",

@@ -98,6 +98,7 @@ pub async fn clear(
         report.pages += search_chunked(dst, kind, &terms, &missing_acks, |event| {
             if let IbcEvent::WriteAcknowledgement { packet, ack } = event {
                 if packet.destination_channel == path.b.channel
+                    && packet.destination_port == path.b.port
                     && missing_acks.contains(&packet.sequence)
                 {
                     ledger.record_ack(packet, ack)?;
@@ -134,14 +135,10 @@ fn end_terms(path: &Path, side: Side) -> Vec<(&'static str, String)> {
     match (path.is_v2(), src) {
         (true, true) => vec![("packet_source_client", end.client.clone())],
         (true, false) => vec![("packet_dest_client", end.client.clone())],
-        (false, true) => vec![
-            ("packet_src_port", end.port.to_string()),
-            ("packet_src_channel", end.channel.to_string()),
-        ],
-        (false, false) => vec![
-            ("packet_dst_port", end.port.to_string()),
-            ("packet_dst_channel", end.channel.to_string()),
-        ],
+        // The channel alone: a channel id is unique on its chain, and every term is another
+        // pass over the node's index (the port is checked on each event found).
+        (false, true) => vec![("packet_src_channel", end.channel.to_string())],
+        (false, false) => vec![("packet_dst_channel", end.channel.to_string())],
     }
 }
 

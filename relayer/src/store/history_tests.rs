@@ -446,12 +446,12 @@ fn a_corrupt_record_is_reported_and_pruned() {
 fn the_history_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let ids = {
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::reopen(dir.path());
         let ids = ten(&store.history());
         store.flush().unwrap();
         ids
     };
-    let store = Store::open(dir.path()).unwrap();
+    let store = crate::store::reopen(dir.path());
     let h = store.history();
     assert_eq!(h.count().unwrap(), 10);
     let got = h.get(&ids[3]).unwrap().unwrap();

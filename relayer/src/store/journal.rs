@@ -122,7 +122,7 @@ mod tests {
     fn a_step_keeps_its_hashes_across_a_restart_until_done() {
         let dir = tempfile::tempdir().unwrap();
         let id = {
-            let store = Store::open(dir.path()).unwrap();
+            let store = crate::store::reopen(dir.path());
             let id = store
                 .journal_add(&JournalStep::new("b-1", "recv_packet", vec![4, 5]))
                 .unwrap();
@@ -136,7 +136,7 @@ mod tests {
             store.flush().unwrap();
             id
         };
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::reopen(dir.path());
         let steps = store.journal_steps_of("b-1").unwrap();
         assert_eq!(steps.len(), 1);
         let (got, step) = &steps[0];
@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn an_entry_of_an_older_version_is_read_without_hashes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = crate::store::reopen(dir.path());
         let tree = store.db.open_tree(TREE).unwrap();
         tree.insert(
             7u64.to_be_bytes(),

@@ -21,7 +21,7 @@ pub(crate) fn packet(seq: u64) -> Packet {
 fn the_ledger_and_heights_survive_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = super::reopen(dir.path());
         store.set_last_height("a-1", 42).unwrap();
         let ledger = store.ledger("a-1", "transfer", "channel-0").unwrap();
         assert!(ledger.record_sent(&packet(1)).unwrap());
@@ -37,7 +37,7 @@ fn the_ledger_and_heights_survive_a_reopen() {
         assert_ne!(id, u64::MAX);
         store.flush().unwrap();
     }
-    let store = Store::open(dir.path()).unwrap();
+    let store = super::reopen(dir.path());
     assert_eq!(store.last_height("a-1").unwrap(), Some(42));
     assert_eq!(store.last_height("b-1").unwrap(), None);
     assert_eq!(store.journal_steps().unwrap().len(), 1);
@@ -103,7 +103,7 @@ fn records_decoded_before_follow_every_change_made_through_any_handle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_flushes_at_once_all_finish() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = super::reopen(dir.path());
     let flushes = (0..64u64).map(|i| {
         let store = store.clone();
         tokio::spawn(async move {
@@ -119,6 +119,6 @@ async fn many_flushes_at_once_all_finish() {
         result.expect("flush task").expect("flush");
     }
     drop(store);
-    let store = Store::open(dir.path()).unwrap();
+    let store = super::reopen(dir.path());
     assert_eq!(store.last_height("chain-63").unwrap(), Some(63));
 }

@@ -78,7 +78,7 @@ impl SharedChain {
 pub async fn run(config: Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let keys = Arc::new(open_keys(&config).await?);
-    let store = Store::open(&config.store.path)?;
+    let store = Store::open_with_cache(&config.store.path, config.store.cache_mib << 20)?;
     let routes = Routes::default();
     let supervisor = Supervisor::new(shutdown.clone(), config.daemon.max_backoff);
     supervisor.install_as_current();
