@@ -150,11 +150,6 @@ impl Bisection {
         self.verifications
     }
 
-    /// Whether `height` will be asked for again later (the driver may keep its block).
-    pub fn is_pending(&self, height: u64) -> bool {
-        self.pending.contains(&height)
-    }
-
     fn answer(&mut self, height: u64) -> Result<(), BisectionError> {
         if self.asked != Some(height) {
             return Err(BisectionError::UnexpectedHeight {
