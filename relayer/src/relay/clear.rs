@@ -1,7 +1,9 @@
 //! Clearing: compares packet commitments and unreceived sequences on both chains with the
-//! ledger, and records what is missing (sent packets, written acknowledgements), fetched
-//! with range queries over a sequence range (`tx_search` with `packet_sequence >= min AND
-//! <= max`), never one query per sequence. The workers then relay it as usual.
+//! ledger, and records what is missing (sent packets, written acknowledgements), never
+//! with one query per sequence: sends from the blocks they are in when those are close
+//! together ([`clear_blocks`]), otherwise, like acknowledgements, with range queries over a
+//! sequence range (`tx_search` with `packet_sequence >= min AND <= max`). The workers then
+//! relay it as usual.
 
 use std::collections::BTreeSet;
 
@@ -11,10 +13,11 @@ use stateset_channels::events::{parse_abci_event, IbcEvent};
 use tendermint_rpc::query::Query;
 use tracing::info;
 
+use super::clear_blocks;
 use super::error::RelayError;
 use super::Path;
 use crate::chain::ChainEndpoint;
-use crate::store::{PacketState, Store};
+use crate::store::{Ledger, PacketState, Store};
 
 /// Results per tx_search page.
 const PER_PAGE: u8 = 100;
@@ -33,14 +36,29 @@ pub struct ClearReport {
     pub acks_added: usize,
     /// tx_search pages read.
     pub pages: usize,
+    /// Blocks read (a backlog's sends found by their blocks, see [`clear_blocks`]).
+    pub blocks: usize,
 }
 
-/// Clears the direction `path.a` → `path.b`.
+/// Clears the direction `path.a` → `path.b`, reading a backlog's sends from their blocks
+/// when they lie within [`clear_blocks::MAX_BLOCK_SPAN`] blocks.
 pub async fn clear(
     src: &ChainEndpoint,
     dst: &ChainEndpoint,
     path: &Path,
     store: &Store,
+) -> Result<ClearReport, RelayError> {
+    clear_with_span(src, dst, path, store, clear_blocks::MAX_BLOCK_SPAN).await
+}
+
+/// [`clear`], reading missing sends from their blocks only when they lie within
+/// `max_block_span` blocks (0: always by range search).
+pub async fn clear_with_span(
+    src: &ChainEndpoint,
+    dst: &ChainEndpoint,
+    path: &Path,
+    store: &Store,
+    max_block_span: u64,
 ) -> Result<ClearReport, RelayError> {
     let ledger = store.ledger(&path.a.chain, path.a.port.as_str(), path.a.channel.as_str())?;
     let mut report = ClearReport::default();
@@ -78,42 +96,90 @@ pub async fn clear(
         .filter(|s| !unreceived.contains(s) && known.get(s) != Some(&PacketState::AckWritten))
         .collect();
     if !missing_sends.is_empty() {
-        let terms = end_terms(path, Side::Source);
-        report.pages += search_chunked(src, "send_packet", &terms, &missing_sends, |event| {
-            if let IbcEvent::SendPacket(p) = event {
-                if p.source_channel == path.a.channel
-                    && p.source_port == path.a.port
-                    && missing_sends.contains(&p.sequence)
-                {
-                    report.sends_added += usize::from(ledger.record_sent(p)?);
-                }
-            }
-            Ok(())
-        })
+        record_sends(
+            src,
+            path,
+            &ledger,
+            &missing_sends,
+            max_block_span,
+            &mut report,
+        )
         .await?;
     }
     if !missing_acks.is_empty() {
-        let terms = end_terms(path, Side::Destination);
-        let kind = "write_acknowledgement";
-        report.pages += search_chunked(dst, kind, &terms, &missing_acks, |event| {
-            if let IbcEvent::WriteAcknowledgement { packet, ack } = event {
-                if packet.destination_channel == path.b.channel
-                    && packet.destination_port == path.b.port
-                    && missing_acks.contains(&packet.sequence)
-                {
-                    ledger.record_ack(packet, ack)?;
-                    report.acks_added += 1;
-                }
-            }
-            Ok(())
-        })
-        .await?;
+        record_acks(dst, path, &ledger, &missing_acks, &mut report).await?;
     }
     if report.sends_added + report.acks_added > 0 {
         info!(path = %path.name(), commitments = report.commitments, sends = report.sends_added,
-            acks = report.acks_added, pages = report.pages, "clearing recorded missing packets");
+            acks = report.acks_added, pages = report.pages, blocks = report.blocks, "clearing recorded missing packets");
     }
     Ok(report)
+}
+
+/// Records the sends of `missing` found on `src`: from their blocks when they lie within
+/// `max_block_span` of each other, otherwise by range search.
+async fn record_sends(
+    src: &ChainEndpoint,
+    path: &Path,
+    ledger: &Ledger,
+    missing: &BTreeSet<u64>,
+    max_block_span: u64,
+    report: &mut ClearReport,
+) -> Result<(), RelayError> {
+    let ours = |event: &IbcEvent| {
+        matches!(event, IbcEvent::SendPacket(p)
+            if p.source_channel == path.a.channel && p.source_port == path.a.port)
+    };
+    let mut added = 0;
+    let mut record = |event: &IbcEvent| {
+        if let IbcEvent::SendPacket(p) = event {
+            if ours(event) && missing.contains(&p.sequence) {
+                added += usize::from(ledger.record_sent(p)?);
+            }
+        }
+        Ok(())
+    };
+    match clear_blocks::send_blocks(src, missing, ours, max_block_span).await? {
+        Some(blocks) => {
+            report.blocks += clear_blocks::read_blocks(src, blocks, &mut record).await?
+        }
+        None => {
+            let terms = end_terms(path, Side::Source);
+            report.pages +=
+                search_chunked(src, "send_packet", &terms, missing, &mut record).await?;
+        }
+    }
+    report.sends_added += added;
+    Ok(())
+}
+
+/// Records the acknowledgements of `missing` written on `dst`, by range search (the order
+/// they are written in is not the sequences' order, so their blocks are not bounded).
+async fn record_acks(
+    dst: &ChainEndpoint,
+    path: &Path,
+    ledger: &Ledger,
+    missing: &BTreeSet<u64>,
+    report: &mut ClearReport,
+) -> Result<(), RelayError> {
+    let terms = end_terms(path, Side::Destination);
+    let kind = "write_acknowledgement";
+    let mut added = 0;
+    report.pages += search_chunked(dst, kind, &terms, missing, |event| {
+        if let IbcEvent::WriteAcknowledgement { packet, ack } = event {
+            if packet.destination_channel == path.b.channel
+                && packet.destination_port == path.b.port
+                && missing.contains(&packet.sequence)
+            {
+                ledger.record_ack(packet, ack)?;
+                added += 1;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    report.acks_added += added;
+    Ok(())
 }
 
 /// Which end of a path a search is about.

@@ -7,6 +7,7 @@
 
 mod app_acks;
 pub mod clear;
+pub mod clear_blocks;
 mod cycle_parts;
 mod error;
 pub mod history_feed;
