@@ -11,7 +11,7 @@ use futures::stream::{self, StreamExt};
 
 use stateset_channels::events::{parse_abci_event, IbcEvent};
 use tendermint_rpc::query::Query;
-use tracing::info;
+use tracing::{info, warn};
 
 use super::clear_blocks;
 use super::error::RelayError;
@@ -139,16 +139,22 @@ async fn record_sends(
         }
         Ok(())
     };
-    match clear_blocks::send_blocks(src, missing, ours, max_block_span).await? {
-        Some(blocks) => {
-            report.blocks += clear_blocks::read_blocks(src, blocks, &mut record).await?
-        }
-        None => {
-            let terms = end_terms(path, Side::Source);
-            report.pages +=
-                search_chunked(src, "send_packet", &terms, missing, &mut record).await?;
+    if let Some(blocks) = clear_blocks::send_blocks(src, missing, ours, max_block_span).await? {
+        let (first, last) = (*blocks.start(), *blocks.end());
+        match clear_blocks::read_blocks(src, blocks, &mut record).await {
+            Ok(read) => {
+                report.blocks += read;
+                report.sends_added += added;
+                return Ok(());
+            }
+            // A node that keeps no block results (`discard_abci_responses`, pruning) still
+            // answers the index: what was read is kept, the rest is searched.
+            Err(e) => warn!(path = %path.name(), first, last, error = %e,
+                "clearing: the sends' blocks could not be read; searching the index instead"),
         }
     }
+    let terms = end_terms(path, Side::Source);
+    report.pages += search_chunked(src, "send_packet", &terms, missing, &mut record).await?;
     report.sends_added += added;
     Ok(())
 }
