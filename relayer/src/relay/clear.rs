@@ -131,30 +131,37 @@ async fn record_sends(
             if p.source_channel == path.a.channel && p.source_port == path.a.port)
     };
     let mut added = 0;
+    // Shared by `record` and the check after the blocks (a Mutex: the future is Send).
+    let seen = std::sync::Mutex::new(BTreeSet::new());
     let mut record = |event: &IbcEvent| {
         if let IbcEvent::SendPacket(p) = event {
             if ours(event) && missing.contains(&p.sequence) {
                 added += usize::from(ledger.record_sent(p)?);
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(p.sequence);
             }
         }
         Ok(())
     };
+    let mut rest = missing.clone();
     if let Some(blocks) = clear_blocks::send_blocks(src, missing, ours, max_block_span).await? {
         let (first, last) = (*blocks.start(), *blocks.end());
         match clear_blocks::read_blocks(src, blocks, &mut record).await {
-            Ok(read) => {
-                report.blocks += read;
-                report.sends_added += added;
-                return Ok(());
-            }
+            Ok(read) => report.blocks += read,
             // A node that keeps no block results (`discard_abci_responses`, pruning) still
             // answers the index: what was read is kept, the rest is searched.
             Err(e) => warn!(path = %path.name(), first, last, error = %e,
                 "clearing: the sends' blocks could not be read; searching the index instead"),
         }
+        let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        rest.retain(|s| !seen.contains(s));
     }
-    let terms = end_terms(path, Side::Source);
-    report.pages += search_chunked(src, "send_packet", &terms, missing, &mut record).await?;
+    // What the blocks did not hold: none, unless some could not be read.
+    if !rest.is_empty() {
+        let terms = end_terms(path, Side::Source);
+        report.pages += search_chunked(src, "send_packet", &terms, &rest, &mut record).await?;
+    }
     report.sends_added += added;
     Ok(())
 }

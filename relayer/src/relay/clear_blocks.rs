@@ -96,7 +96,7 @@ pub async fn send_blocks(
 }
 
 /// Reads the results of `blocks`, [`BLOCKS_AT_ONCE`] at a time and handed over in height
-/// order, giving every IBC event of their txs to `found` (a malformed one is skipped:
+/// order, giving every IBC event of their txs and of the blocks themselves to `found` (a malformed one is skipped:
 /// the range search would skip it too). Returns the blocks read.
 pub async fn read_blocks(
     chain: &ChainEndpoint,
@@ -117,7 +117,10 @@ pub async fn read_blocks(
     while let Some(results) = reads.next().await {
         let results = results?;
         read += 1;
-        let events = results.txs_results.iter().flatten().flat_map(|r| &r.events);
+        // The txs' events, then the block's own (a module may send from its end blocker).
+        let events = (results.txs_results.iter().flatten().flat_map(|r| &r.events))
+            .chain(results.finalize_block_events.iter())
+            .chain(results.end_block_events.iter().flatten());
         for event in events {
             if let Ok(Some(ibc)) = parse_abci_event(event) {
                 found(&ibc)?;
