@@ -14,11 +14,12 @@ use std::ops::RangeInclusive;
 
 use futures::stream::{self, StreamExt};
 use stateset_channels::events::{parse_abci_event, IbcEvent};
-use tendermint::block::Height as TmHeight;
 use tendermint_rpc::query::Query;
 use tracing::debug;
 
 use super::error::RelayError;
+use super::record::block_events;
+use super::scanner::fetch_block;
 use crate::chain::ChainEndpoint;
 use crate::store::StoreError;
 
@@ -57,10 +58,13 @@ pub async fn send_height(
             .tx_search(query.clone(), page, LOOKUP_PER_PAGE)
             .await?;
         for tx in &response.txs {
-            let ours = tx.tx_result.events.iter().any(|e| {
-                matches!(parse_abci_event(e), Ok(Some(ref ibc))
-                    if matches!(ibc, IbcEvent::SendPacket(p) if p.sequence == sequence)
-                        && is_ours(ibc))
+            let mut events = tx.tx_result.events.iter();
+            let ours = events.any(|e| match parse_abci_event(e) {
+                Ok(Some(ibc)) => {
+                    matches!(&ibc, IbcEvent::SendPacket(p) if p.sequence == sequence)
+                        && is_ours(&ibc)
+                }
+                _ => false,
             });
             if ours {
                 return Ok(Some(tx.height.value()));
@@ -107,24 +111,14 @@ pub async fn read_blocks(
     mut found: impl FnMut(&IbcEvent) -> Result<(), StoreError>,
 ) -> Result<usize, RelayError> {
     let mut reads = stream::iter(blocks)
-        .map(|height| async move {
-            let h = TmHeight::try_from(height).map_err(|e| crate::chain::ChainError::Decode {
-                chain: chain.id().to_string(),
-                method: "block_results",
-                detail: format!("height {height}: {e}"),
-            })?;
-            chain.rpc().block_results(h).await
-        })
+        .map(|height| fetch_block(chain, height))
         .buffered(BLOCKS_AT_ONCE);
     let mut read = 0;
     while let Some(results) = reads.next().await {
         let results = results?;
         read += 1;
         // The txs' events, then the block's own (a module may send from its end blocker).
-        let events = (results.txs_results.iter().flatten().flat_map(|r| &r.events))
-            .chain(results.finalize_block_events.iter())
-            .chain(results.end_block_events.iter().flatten());
-        for event in events {
+        for (_, event) in block_events(&results) {
             if let Ok(Some(ibc)) = parse_abci_event(event) {
                 found(&ibc)?;
             }

@@ -19,20 +19,7 @@ pub(super) fn record_block(
     mut sightings: Option<&mut BlockSightings>,
 ) -> Result<(), StoreError> {
     let height = results.height.value();
-    let tx_events = results
-        .txs_results
-        .iter()
-        .flatten()
-        .enumerate()
-        .flat_map(|(i, r)| r.events.iter().map(move |e| (Some(i), e)));
-    let block_events = results
-        .begin_block_events
-        .iter()
-        .flatten()
-        .chain(results.end_block_events.iter().flatten())
-        .chain(results.finalize_block_events.iter())
-        .map(|e| (None, e));
-    for (tx_index, event) in tx_events.chain(block_events) {
+    for (tx_index, event) in block_events(results) {
         match parse_abci_event(event) {
             Ok(Some(ibc)) => {
                 if let Some(seen) = sightings.as_deref_mut() {
@@ -47,6 +34,27 @@ pub(super) fn record_block(
         }
     }
     Ok(())
+}
+
+/// Every event of a block: its txs' (with the tx's index in the block), then the block's
+/// own (begin, end and finalize block; `None`).
+pub(super) fn block_events(
+    results: &block_results::Response,
+) -> impl Iterator<Item = (Option<usize>, &tendermint::abci::Event)> {
+    let tx_events = results
+        .txs_results
+        .iter()
+        .flatten()
+        .enumerate()
+        .flat_map(|(i, r)| r.events.iter().map(move |e| (Some(i), e)));
+    let own = results
+        .begin_block_events
+        .iter()
+        .flatten()
+        .chain(results.end_block_events.iter().flatten())
+        .chain(results.finalize_block_events.iter())
+        .map(|e| (None, e));
+    tx_events.chain(own)
 }
 
 /// Records one event of `chain` in the ledger it belongs to (events of channels the relayer

@@ -497,7 +497,7 @@ impl Scan<'_> {
 }
 
 /// The results of block `height` of `chain`.
-async fn fetch_block(
+pub(super) async fn fetch_block(
     chain: &ChainEndpoint,
     height: u64,
 ) -> Result<tendermint_rpc::endpoint::block_results::Response, ChainError> {
