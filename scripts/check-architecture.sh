@@ -63,7 +63,7 @@ mapfile -t relayer_lib < <(find relayer/src -name '*.rs' -not -path 'relayer/src
 
 # Dependencies.
 for crate in stateset-channels stateset-packet-handlers; do
-  deps sans-io-deps "$crate" tokio tonic hyper hyper-util h2 mio socket2 reqwest sled \
+  deps sans-io-deps "$crate" tokio tonic hyper hyper-util h2 mio socket2 reqwest sled rusqlite \
     tendermint-rpc stateset-relayer
 done
 deps monitoring-deps stateset-monitoring stateset-relayer tokio hyper hyper-util tonic \

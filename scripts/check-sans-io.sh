@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 crates=(stateset-channels stateset-packet-handlers)
-forbidden=(tokio tonic hyper sled)
+forbidden=(tokio tonic hyper sled rusqlite)
 
 failed=0
 for crate in "${crates[@]}"; do

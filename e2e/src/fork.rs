@@ -116,6 +116,7 @@ impl Fork {
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(stderr);
+        process::tmp_in_home(&mut command, &self.home);
         let child = process::spawn_guarded(command)
             .map_err(|e| Error::io("spawning the fork's simd start", e))?;
         self.child = Some(child);

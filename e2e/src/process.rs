@@ -116,3 +116,16 @@ pub(crate) fn log_tail(path: &std::path::Path, lines: usize) -> String {
         Err(e) => format!("(no log: {e})"),
     }
 }
+
+/// Points `command`'s `TMPDIR` at `home/tmp` (created here), so that what simd leaves in
+/// its temporary directory goes when the chain's home does. Every simd command, even
+/// `simd version`, makes a `simapp…` directory in `TMPDIR` and never removes it: a
+/// benchmark's sends left 20,000 of them in /tmp.
+pub(crate) fn tmp_in_home(command: &mut Command, home: &std::path::Path) {
+    let tmp = home.join("tmp");
+    // When the directory cannot be made, simd falls back to the system's temporary
+    // directory: the command itself still runs.
+    if std::fs::create_dir_all(&tmp).is_ok() {
+        command.env("TMPDIR", tmp);
+    }
+}

@@ -16,6 +16,40 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 ///
 /// HTTP/1.0 makes the server close the connection after the body and never chunk it.
 pub(crate) fn get_result(port: u16, path: &str) -> Result<Value> {
+    let (status_line, body) = get(port, path, "application/json")?;
+    let rpc_err = |message: String| Error::Rpc {
+        url: format!("http://127.0.0.1:{port}{path}"),
+        message,
+    };
+    let json: Value = serde_json::from_slice(&body).map_err(|e| {
+        rpc_err(format!(
+            "{status_line}: body is not JSON ({e}): {}",
+            String::from_utf8_lossy(&body[..body.len().min(300)])
+        ))
+    })?;
+    if let Some(error) = json.get("error") {
+        return Err(rpc_err(format!("{status_line}: JSON-RPC error {error}")));
+    }
+    json.get("result")
+        .cloned()
+        .ok_or_else(|| rpc_err(format!("{status_line}: no result in {json}")))
+}
+
+/// `GET path` on 127.0.0.1:`port` and returns the body as text, failing on a status other
+/// than 200 (e.g. a node's Prometheus `/metrics`).
+pub(crate) fn get_text(port: u16, path: &str) -> Result<String> {
+    let (status_line, body) = get(port, path, "text/plain")?;
+    if !status_line.contains(" 200") {
+        return Err(Error::Rpc {
+            url: format!("http://127.0.0.1:{port}{path}"),
+            message: format!("{status_line}: {}", String::from_utf8_lossy(&body)),
+        });
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// One HTTP/1.0 `GET`: the status line and the body.
+fn get(port: u16, path: &str, accept: &str) -> Result<(String, Vec<u8>)> {
     let url = format!("http://127.0.0.1:{port}{path}");
     let rpc_err = |message: String| Error::Rpc {
         url: url.clone(),
@@ -28,9 +62,8 @@ pub(crate) fn get_result(port: u16, path: &str) -> Result<Value> {
         .set_read_timeout(Some(REQUEST_TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(REQUEST_TIMEOUT)))
         .map_err(|e| rpc_err(format!("socket options: {e}")))?;
-    let request = format!(
-        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n"
-    );
+    let request =
+        format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAccept: {accept}\r\n\r\n");
     stream
         .write_all(request.as_bytes())
         .map_err(|e| rpc_err(format!("write: {e}")))?;
@@ -38,26 +71,13 @@ pub(crate) fn get_result(port: u16, path: &str) -> Result<Value> {
     stream
         .read_to_end(&mut response)
         .map_err(|e| rpc_err(format!("read: {e}")))?;
-
     let split = response
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .ok_or_else(|| rpc_err("no end of HTTP headers".into()))?;
     let head = String::from_utf8_lossy(&response[..split]);
-    let status_line = head.lines().next().unwrap_or_default();
-    let body = &response[split + 4..];
-    let json: Value = serde_json::from_slice(body).map_err(|e| {
-        rpc_err(format!(
-            "{status_line}: body is not JSON ({e}): {}",
-            String::from_utf8_lossy(&body[..body.len().min(300)])
-        ))
-    })?;
-    if let Some(error) = json.get("error") {
-        return Err(rpc_err(format!("{status_line}: JSON-RPC error {error}")));
-    }
-    json.get("result")
-        .cloned()
-        .ok_or_else(|| rpc_err(format!("{status_line}: no result in {json}")))
+    let status_line = head.lines().next().unwrap_or_default().to_string();
+    Ok((status_line, response[split + 4..].to_vec()))
 }
 
 /// The latest block height from `/status`.

@@ -7,7 +7,7 @@ use anyhow::{ensure, Result};
 use super::procstat::{self, Load, LoadMeter, Sampler, Usage};
 use super::senders::Senders;
 use super::setup::{Env, Relayer};
-use super::{packets, BenchConfig, RelayerKind};
+use super::{chain_exec, packets, BenchConfig, RelayerKind};
 use crate::relayer::DaemonSettings;
 
 /// How a backlog was cleared.
@@ -31,6 +31,9 @@ pub struct Backlog {
     /// The machine's and the chains' CPU meanwhile: how much of the machine the chains
     /// took, and whether it had any left.
     pub load: Load,
+    /// Seconds both chains' applications spent executing and committing blocks meanwhile
+    /// ([`chain_exec`]): what the backlog cost the chains themselves.
+    pub chains_exec_seconds: f64,
 }
 
 /// Sends `size` transfers (split over `config.senders` accounts) with no relayer running,
@@ -55,6 +58,7 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
     let started = Instant::now();
     let chain_pids: Vec<u32> = env.chains.iter().filter_map(|c| c.pid()).collect();
     let load = LoadMeter::start(&chain_pids)?;
+    let exec_before = chain_exec::exec_seconds(&env.metrics_ports)?;
     relayer.start()?;
     let pid = relayer.pid()?;
     let first = procstat::read(pid)?;
@@ -80,6 +84,7 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
     }
     let end = procstat::read(pid)?;
     let load = load.finish()?;
+    let chains_exec_seconds = chain_exec::exec_seconds(&env.metrics_ports)? - exec_before;
     let cleared = size.saturating_sub(last.total as usize);
     let usage = Usage::between(&sampler, &first, &end, cleared)?;
     sampler.finish()?;
@@ -93,5 +98,6 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
         pending: series,
         usage,
         load,
+        chains_exec_seconds,
     })
 }

@@ -28,7 +28,9 @@ prints one line per measurement and writes DIR/results.md with PNG plots:
   relayer=R backlog=N clear_seconds=S clear_blocks=B ..
       N transfers are sent while no relayer runs; the time and the source chain's blocks
       from the relayer's start until no packet commitment is left on the source (every
-      packet received and acknowledged).
+      packet received and acknowledged); chains_exec_ms_per_packet: the time both chains'
+      applications spent executing and committing blocks meanwhile (CometBFT's ABCI
+      timings), per packet: what a packet costs the chains themselves.
   relayer=R rate=X/s p50_seconds=.. p99_seconds=.. p50_blocks=.. p99_blocks=.. ..
       X transfers per second for --duration while the relayer runs (after --idle with
       nothing to do); each packet's latency from its commitment appearing to it

@@ -30,7 +30,7 @@ pub fn backlog(name: &str, b: &Backlog, ceiling: Option<f64>) -> String {
     format!(
         "relayer={name} backlog={} clear_seconds={:.1} clear_blocks={} remaining={} \
          packets_per_second={:.1} of_ceiling={} send_seconds={:.1} {} chains_cpu_cores={:.2} \
-         machine_busy_cores={:.2}/{}",
+         machine_busy_cores={:.2}/{} chains_exec_seconds={:.1} chains_exec_ms_per_packet={:.2}",
         b.size,
         b.seconds,
         b.blocks,
@@ -41,7 +41,9 @@ pub fn backlog(name: &str, b: &Backlog, ceiling: Option<f64>) -> String {
         usage(&b.usage),
         b.load.chains_cores,
         b.load.machine_busy_cores,
-        b.load.cores
+        b.load.cores,
+        b.chains_exec_seconds,
+        b.chains_exec_seconds * 1000.0 / (b.size as u64).saturating_sub(b.remaining).max(1) as f64
     )
 }
 

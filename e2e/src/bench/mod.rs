@@ -23,6 +23,7 @@
 
 pub mod backlog;
 pub mod ceiling;
+pub mod chain_exec;
 pub mod config;
 pub mod environment;
 pub mod hermes;

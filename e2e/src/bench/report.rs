@@ -152,7 +152,7 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
     md.push_str(
         "\n## Backlog\n\n| transfers | relayer | clear time (s) | blocks | packets/s | of ceiling \
          | RSS peak (MiB) | CPU s / 1,000 packets | chains' nodes (cores) | machine busy (cores) \
-         |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+         | chains' block execution (ms / packet) |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let ceiling = results.ceiling_rate();
     for (kind, size, outcome) in &results.backlogs {
@@ -164,7 +164,7 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
                     left => format!("> {:.0} ({left} left)", b.seconds),
                 };
                 format!(
-                    "{time} | {} | {:.0} | {} | {:.1} | {:.2} | {:.2} | {:.2} of {}",
+                    "{time} | {} | {:.0} | {} | {:.1} | {:.2} | {:.2} | {:.2} of {} | {:.2}",
                     b.blocks,
                     rate,
                     fraction(rate, ceiling),
@@ -172,10 +172,12 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
                     b.usage.cpu_per_1000(),
                     b.load.chains_cores,
                     b.load.machine_busy_cores,
-                    b.load.cores
+                    b.load.cores,
+                    b.chains_exec_seconds * 1000.0
+                        / (b.size as u64).saturating_sub(b.remaining).max(1) as f64
                 )
             }
-            Err(_) => "failed (see Errors) | | | | | | | |".into(),
+            Err(_) => "failed (see Errors) | | | | | | | | |".into(),
         };
         let _ = writeln!(md, "| {size} | {} | {row} |", kind.name());
     }

@@ -24,13 +24,16 @@ pub struct Env {
     pub chains: Vec<TestChain>,
     /// Our relayer's home: used to create the path and send, and as our daemon's config.
     pub home: RelayerHome,
+    /// Each chain's CometBFT Prometheus port (in the order of `chains`).
+    pub metrics_ports: Vec<u16>,
 }
 
 impl Env {
     /// Starts the chains, writes the home (its commands run `config.relayer_bin` when
     /// set) and creates the path.
     pub fn new(config: &BenchConfig, daemon: DaemonSettings) -> Result<Env> {
-        let chains = start_many(chain_specs()).context("starting the chains")?;
+        let (specs, metrics_ports) = chain_specs()?;
+        let chains = start_many(specs).context("starting the chains")?;
         let home = RelayerHome::with_binary(
             &chains.iter().collect::<Vec<_>>(),
             daemon,
@@ -42,7 +45,11 @@ impl Env {
             home.run(["create", "path", "--a-chain", a, "--b-chain", b]),
             "create path",
         )?;
-        Ok(Env { chains, home })
+        Ok(Env {
+            chains,
+            home,
+            metrics_ports,
+        })
     }
 
     /// The source chain.
@@ -118,13 +125,25 @@ impl Env {
 
 /// The specs [`crate::chain::start_chains`] would use for two chains (ids, the ibc-go
 /// majors of [`CHAIN_VERSIONS_VAR`]), without its printing: stdout carries result lines.
-fn chain_specs() -> Vec<ChainSpec> {
+/// Each node serves CometBFT's Prometheus metrics on a port of its own (returned), read
+/// for the chains' own execution time ([`super::chain_exec`]).
+fn chain_specs() -> Result<(Vec<ChainSpec>, Vec<u16>)> {
     let versions = std::env::var(CHAIN_VERSIONS_VAR).unwrap_or_default();
-    ["stateset-e2e-1", "partner-e2e-2"]
-        .iter()
-        .enumerate()
-        .map(|(i, id)| ChainSpec::new(*id).with_simd_version(version_of_chain(&versions, i)))
-        .collect()
+    let mut specs = Vec::new();
+    let mut ports = Vec::new();
+    for (i, id) in ["stateset-e2e-1", "partner-e2e-2"].iter().enumerate() {
+        let port = crate::ports::free_port().context("a port for the node's metrics")?;
+        let spec = ChainSpec::new(*id)
+            .with_simd_version(version_of_chain(&versions, i))
+            .with_config_toml("instrumentation.prometheus", "true")
+            .with_config_toml(
+                "instrumentation.prometheus_listen_addr",
+                format!("\"127.0.0.1:{port}\""),
+            );
+        specs.push(spec);
+        ports.push(port);
+    }
+    Ok((specs, ports))
 }
 
 /// The stdout of a successful command, else an error with both streams.

@@ -82,6 +82,7 @@ impl ChainCli {
         let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         let mut command = Command::new(&self.binary);
         command.args(&args).arg("--home").arg(&self.home);
+        crate::process::tmp_in_home(&mut command, &self.home);
         let first = args.first().and_then(|a| a.to_str()).unwrap_or_default();
         if matches!(first, "tx" | "query" | "q" | "status") {
             command.arg("--node").arg(self.node());

@@ -141,6 +141,7 @@ impl TestChain {
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(stderr);
+        process::tmp_in_home(&mut command, &self.home);
         let child = process::spawn_guarded(command)
             .map_err(|e| Error::io(format!("spawning {} start", self.cli.binary.display()), e))?;
         self.child = Some(child);

@@ -257,6 +257,10 @@ pub(crate) fn run(
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    let all: Vec<&str> = args.iter().chain(extra).copied().collect();
+    if let Some(home) = all.windows(2).find(|w| w[0] == "--home").map(|w| w[1]) {
+        crate::process::tmp_in_home(&mut command, Path::new(home));
+    }
     let rendered = || {
         args.iter()
             .chain(extra)

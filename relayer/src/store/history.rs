@@ -4,49 +4,56 @@
 //! "where is my transfer?": by tx hash, by address, by sequence on a path, by denom and by
 //! time, newest first, a page at a time. Pure storage: the relaying code records into it.
 //!
-//! # Layout (sled trees)
+//! # Layout
+//!
+//! The history lives in SQLite, `history.sqlite3` in the store's directory, not in sled with
+//! the relayer's progress: it grows with every packet, and sled's memory grew with it
+//! (`kv.rs`). Its tables (rows `(t, k, v)` of one SQLite table, ordered by key) are
+//! the sled trees an older version kept, moved over when such a store is opened.
 //!
 //! Keys use the order-preserving encoding of `keys.rs` (`enc(s)`: a string's bytes with NUL
 //! escaped, then a terminator; numbers as 8 big-endian bytes). `id` is
 //! `enc(chain) enc(port) enc(channel) sequence`, the key of a packet.
 //!
-//! | tree | key | value |
+//! | table | key | value |
 //! |---|---|---|
-//! | `history/packets` | `id` | JSON [`PacketHistory`]: the summary **and its steps** |
-//! | `history/by_tx` | `enc(tx hash, lowercase, no 0x) id` | `id` |
-//! | `history/by_address` | `enc(address, lowercase) first_seen id` | `id` |
-//! | `history/by_time` | `first_seen id` | `id` |
-//! | `history/by_denom` | `enc(denom) first_seen id` | `id` |
-//! | `history/by_path` | `enc(chain) enc(port) enc(channel) first_seen id` | `id` |
-//! | `history/meta` | `count` | the number of packets (8 bytes, big-endian) |
+//! | `packets` | `id` | JSON [`PacketHistory`]: the summary **and its steps** |
+//! | `by_tx` | `enc(tx hash, lowercase, no 0x) id` | `id` |
+//! | `by_address` | `enc(address, lowercase) first_seen id` | `id` |
+//! | `by_time` | `first_seen id` | `id` |
+//! | `by_denom` | `enc(denom) first_seen id` | `id` |
+//! | `by_path` | `enc(chain) enc(port) enc(channel) first_seen id` | `id` |
+//! | `meta` | `count` | the number of packets (8 bytes, big-endian) |
 //!
 //! Steps live inside the packet's record: a packet has a handful of steps (at most
 //! [`MAX_STEPS`]), and one record per packet makes a step and its packet one write. The
 //! addresses indexed are an ICS-20 sender and receiver and an ICS-27 owner; the denoms,
 //! an ICS-20 denom as the packet carries it and, for a denom with a trace, its `ibc/…`
 //! hash on the sending chain. Every write (record, step, removal) changes the packet and
-//! its index entries in one sled transaction, so the indexes never disagree with the
+//! its index entries in one SQLite transaction, so the indexes never disagree with the
 //! packets, even after a crash.
 
 mod keys;
+mod kv;
+mod migrate;
 mod query;
 mod summary;
 mod write;
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
-use sled::transaction::{
-    ConflictableTransactionError, ConflictableTransactionResult, TransactionError, Transactional,
-    TransactionalTree,
-};
-use sled::Tree;
 
 use super::StoreError;
 
 #[cfg(test)]
 pub(crate) use keys::{decode_id, id_key};
 pub use keys::{Cursor, InvalidCursor};
+pub use kv::{CACHE_KIB, FILE_NAME};
 pub use summary::{summarize_packet, MAX_MEMO_BYTES};
 pub use write::StepWrite;
+
+use kv::{Kv, Table};
 
 /// Most steps kept per packet; beyond them the oldest but the first are dropped.
 pub const MAX_STEPS: usize = 64;
@@ -203,132 +210,84 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-/// The index trees of the history.
+/// The indexes of the history.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Index {
-    /// `history/by_tx`.
+    /// `by_tx`.
     Tx,
-    /// `history/by_address`.
+    /// `by_address`.
     Address,
-    /// `history/by_time`.
+    /// `by_time`.
     Time,
-    /// `history/by_denom`.
+    /// `by_denom`.
     Denom,
-    /// `history/by_path`.
+    /// `by_path`.
     Path,
 }
 
-/// The trees of one transaction.
-struct Tx<'a> {
-    packets: &'a TransactionalTree,
-    indexes: [&'a TransactionalTree; 5],
-    meta: &'a TransactionalTree,
-}
-
-impl<'a> Tx<'a> {
-    fn index(&self, index: Index) -> &'a TransactionalTree {
-        let [tx, address, time, denom, path] = self.indexes;
-        match index {
-            Index::Tx => tx,
-            Index::Address => address,
-            Index::Time => time,
-            Index::Denom => denom,
-            Index::Path => path,
+impl Index {
+    /// The table the index lives in.
+    pub(crate) fn table(self) -> Table {
+        match self {
+            Index::Tx => Table::Tx,
+            Index::Address => Table::Address,
+            Index::Time => Table::Time,
+            Index::Denom => Table::Denom,
+            Index::Path => Table::Path,
         }
     }
 }
 
-type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
+use kv::Tx;
 
-fn abort<T>(e: StoreError) -> TxResult<T> {
-    Err(ConflictableTransactionError::Abort(e))
-}
-
-/// The packet history in the store (see the [module docs](self)). Clones share the trees.
+/// The packet history in the store (see the [module docs](self)). Clones share the
+/// database.
 #[derive(Clone, Debug)]
 pub struct History {
-    packets: Tree,
-    by_tx: Tree,
-    by_address: Tree,
-    by_time: Tree,
-    by_denom: Tree,
-    by_path: Tree,
-    meta: Tree,
-    path: String,
+    kv: Kv,
 }
 
 impl History {
-    /// Opens (or creates) the history trees of `db`, the store at `path`.
-    pub(crate) fn open(db: &sled::Db, path: &str) -> Result<Self, StoreError> {
-        let tree = |name: &str| {
-            db.open_tree(format!("history/{name}"))
-                .map_err(|source| StoreError::Sled {
-                    path: path.to_string(),
-                    source,
-                })
+    /// Opens (or creates) the history in the store directory `dir` (`None`: in memory),
+    /// moving into it what an older version kept in sled's `history/…` trees of `db`.
+    pub(crate) fn open(db: &sled::Db, dir: Option<&Path>) -> Result<Self, StoreError> {
+        let kv = match dir {
+            Some(dir) => Kv::open(dir)?,
+            None => Kv::in_memory()?,
         };
-        Ok(History {
-            packets: tree("packets")?,
-            by_tx: tree("by_tx")?,
-            by_address: tree("by_address")?,
-            by_time: tree("by_time")?,
-            by_denom: tree("by_denom")?,
-            by_path: tree("by_path")?,
-            meta: tree("meta")?,
-            path: path.to_string(),
-        })
+        migrate::from_sled(db, &kv)?;
+        Ok(History { kv })
     }
 
-    fn err(&self) -> impl Fn(sled::Error) -> StoreError + '_ {
-        move |source| StoreError::Sled {
-            path: self.path.clone(),
-            source,
-        }
+    /// Bytes the history's files take on disk (0 in memory).
+    pub(crate) fn size_on_disk(&self) -> u64 {
+        let base = Path::new(self.kv.path());
+        ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|suffix| {
+                let mut name = base.as_os_str().to_owned();
+                name.push(suffix);
+                std::fs::metadata(name).ok()
+            })
+            .map(|m| m.len())
+            .sum()
     }
 
-    /// The tree of `index`.
-    pub(crate) fn index_tree(&self, index: Index) -> &Tree {
-        match index {
-            Index::Tx => &self.by_tx,
-            Index::Address => &self.by_address,
-            Index::Time => &self.by_time,
-            Index::Denom => &self.by_denom,
-            Index::Path => &self.by_path,
-        }
+    /// Runs `f` in one transaction over the history's tables.
+    fn txn<R>(&self, f: impl FnOnce(&Tx<'_>) -> Result<R, StoreError>) -> Result<R, StoreError> {
+        self.kv.txn(f)
     }
 
-    /// The packet tree.
+    /// The packets' table, to read in tests.
     #[cfg(test)]
-    pub(crate) fn packet_tree(&self) -> &Tree {
-        &self.packets
+    pub(crate) fn packet_tree(&self) -> kv::TableView<'_> {
+        kv::TableView::new(&self.kv, Table::Packets)
     }
 
-    /// Runs `f` in one transaction over every history tree (retried on conflict).
-    fn txn<R>(&self, f: impl Fn(&Tx<'_>) -> TxResult<R>) -> Result<R, StoreError> {
-        let trees = (
-            &self.packets,
-            &self.by_tx,
-            &self.by_address,
-            &self.by_time,
-            &self.by_denom,
-            &self.by_path,
-            &self.meta,
-        );
-        trees
-            .transaction(|(packets, t, a, ti, d, p, meta)| {
-                f(&Tx {
-                    packets,
-                    indexes: [t, a, ti, d, p],
-                    meta,
-                })
-            })
-            .map_err(|e| match e {
-                TransactionError::Abort(e) => e,
-                TransactionError::Storage(source) => StoreError::Sled {
-                    path: self.path.clone(),
-                    source,
-                },
-            })
+    /// An index's table, to read in tests.
+    #[cfg(test)]
+    pub(crate) fn index_tree(&self, index: Index) -> kv::TableView<'_> {
+        kv::TableView::new(&self.kv, index.table())
     }
 
     /// The history of `id`.
@@ -338,7 +297,7 @@ impl History {
 
     /// The record under packet key `key`.
     fn load(&self, key: &[u8]) -> Result<Option<PacketHistory>, StoreError> {
-        match self.packets.get(key).map_err(self.err())? {
+        match self.kv.reader().get(Table::Packets, key)? {
             Some(bytes) => decode(key, &bytes).map(Some),
             None => Ok(None),
         }
@@ -346,7 +305,7 @@ impl History {
 
     /// The number of packets in the history.
     pub fn count(&self) -> Result<u64, StoreError> {
-        let bytes = self.meta.get(COUNT).map_err(self.err())?;
+        let bytes = self.kv.reader().get(Table::Meta, COUNT)?;
         read_count(bytes.as_deref())
     }
 }

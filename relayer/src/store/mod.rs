@@ -50,6 +50,15 @@ pub enum StoreError {
         #[source]
         source: sled::Error,
     },
+    /// SQLite failed (the packet history).
+    #[error("history {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// The SQLite error.
+        #[source]
+        source: rusqlite::Error,
+    },
     /// A record that should be there is not.
     #[error("store: no record under {key}")]
     Missing {
@@ -193,7 +202,7 @@ impl Store {
                 source,
             })?;
         let path = "(temporary)".to_string();
-        let history = History::open(&db, &path)?;
+        let history = History::open(&db, None)?;
         Ok(Store {
             db,
             path,
@@ -221,7 +230,7 @@ impl Store {
                 path: p.clone(),
                 source,
             })?;
-        let history = History::open(&db, &p)?;
+        let history = History::open(&db, Some(path))?;
         Ok(Store {
             db,
             path: p,
@@ -324,9 +333,10 @@ impl Store {
         }
     }
 
-    /// Bytes on disk.
+    /// Bytes on disk: sled's and the history's.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        self.db.size_on_disk().map_err(self.err())
+        let sled = self.db.size_on_disk().map_err(self.err())?;
+        Ok(sled.saturating_add(self.history.size_on_disk()))
     }
 }
 

@@ -1,11 +1,12 @@
 //! Reading the history: by tx hash, by address, and by filter, a page at a time.
 
-use std::ops::Bound;
-
-use sled::Tree;
+use std::ops::{Bound, ControlFlow};
 
 use super::MAX_PAGE;
-use super::{corrupt_index, denoms, keys, Cursor, History, HistoryFilter, Index, PacketId, Page};
+use super::{
+    corrupt_index, decode, denoms, keys, Cursor, History, HistoryFilter, Index, PacketId, Page,
+    Table,
+};
 use crate::store::StoreError;
 
 impl HistoryFilter {
@@ -25,11 +26,24 @@ impl History {
         if keys::normalize_tx_hash(hash).is_empty() {
             return Ok(out);
         }
-        for entry in self.by_tx.scan_prefix(keys::tx_prefix(hash)) {
-            let (key, value) = entry.map_err(self.err())?;
+        let prefix = keys::tx_prefix(hash);
+        let end = keys::prefix_end(&prefix);
+        let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        let tables = self.kv.reader();
+        let mut found = Vec::new();
+        tables.scan(
+            Table::Tx,
+            (Bound::Included(&prefix), upper),
+            false,
+            |k, v| {
+                found.push((k.to_vec(), v.to_vec()));
+                Ok(ControlFlow::Continue(()))
+            },
+        )?;
+        for (key, value) in found {
             let id = keys::decode_id(&value).ok_or_else(|| corrupt_index(Index::Tx, &key))?;
             // An entry left by a corrupt record that was pruned names no packet.
-            if self.packets.contains_key(&value).map_err(self.err())? {
+            if tables.contains(Table::Packets, &value)? {
                 out.push(id);
             }
         }
@@ -46,7 +60,6 @@ impl History {
     ) -> Result<Page, StoreError> {
         let scan = Scan {
             index: Index::Address,
-            tree: &self.by_address,
             prefix: keys::address_prefix(address),
             from: None,
             to: None,
@@ -85,7 +98,6 @@ impl History {
         };
         let scan = Scan {
             index,
-            tree: self.index_tree(index),
             prefix,
             from: f.from_time,
             to: f.to_time,
@@ -123,7 +135,7 @@ impl History {
     /// A page of the entries of `scan`, newest first, after `cursor`, whose packet `keep`s.
     fn page(
         &self,
-        scan: &Scan<'_>,
+        scan: &Scan,
         cursor: Option<&Cursor>,
         limit: usize,
         keep: impl Fn(&PacketId) -> bool,
@@ -131,27 +143,37 @@ impl History {
         let limit = limit.clamp(1, MAX_PAGE);
         let mut items = Vec::new();
         let mut last: Option<Cursor> = None;
-        let Some(range) = scan.range(cursor) else {
+        let mut more = false;
+        let Some((lower, upper)) = scan.range(cursor) else {
             return Ok(Page { items, next: None });
         };
-        for entry in scan.tree.range(range).rev() {
-            let (key, value) = entry.map_err(self.err())?;
-            let id = keys::decode_id(&value).ok_or_else(|| corrupt_index(scan.index, &key))?;
+        let tables = self.kv.reader();
+        let range = (
+            lower.as_ref().map(Vec::as_slice),
+            upper.as_ref().map(Vec::as_slice),
+        );
+        tables.scan(scan.index.table(), range, true, |key, value| {
+            let id = keys::decode_id(value).ok_or_else(|| corrupt_index(scan.index, key))?;
             if !keep(&id) {
-                continue;
+                return Ok(ControlFlow::Continue(()));
             }
-            let Some(history) = self.load(&value)? else {
-                continue;
+            let Some(bytes) = tables.get(Table::Packets, value)? else {
+                return Ok(ControlFlow::Continue(()));
             };
             if items.len() == limit {
-                return Ok(Page { items, next: last });
+                more = true;
+                return Ok(ControlFlow::Break(()));
             }
+            items.push(decode(value, &bytes)?);
             last = key
                 .strip_prefix(scan.prefix.as_slice())
                 .map(Cursor::from_suffix);
-            items.push(history);
-        }
-        Ok(Page { items, next: None })
+            Ok(ControlFlow::Continue(()))
+        })?;
+        Ok(Page {
+            items,
+            next: if more { last } else { None },
+        })
     }
 }
 
@@ -159,15 +181,14 @@ impl History {
 type KeyRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 
 /// The entries of one index under `prefix`, first seen from `from` to `to`.
-struct Scan<'a> {
+struct Scan {
     index: Index,
-    tree: &'a Tree,
     prefix: Vec<u8>,
     from: Option<u64>,
     to: Option<u64>,
 }
 
-impl Scan<'_> {
+impl Scan {
     /// The key range before `cursor` (`None`: empty).
     fn range(&self, cursor: Option<&Cursor>) -> Option<KeyRange> {
         let lower = keys::timed(&self.prefix, self.from.unwrap_or(0), &[]);

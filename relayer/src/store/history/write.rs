@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
+use std::ops::{Bound, ControlFlow};
+
 use super::{
-    abort, decode, encode, entries, key_name, keys, read_count, History, Index, PacketHistory,
-    PacketId, PacketSummary, Step, StepKind, Tx, TxResult, COUNT, MAX_STEPS, PRUNE_BATCH,
+    decode, encode, entries, key_name, keys, read_count, History, Index, PacketHistory, PacketId,
+    PacketSummary, Step, StepKind, Table, Tx, COUNT, MAX_STEPS, PRUNE_BATCH,
 };
 use crate::store::StoreError;
 
@@ -15,7 +17,7 @@ impl History {
     pub fn record(&self, summary: &PacketSummary) -> Result<bool, StoreError> {
         let id = keys::id_key(&summary.id);
         self.txn(|tx| {
-            if tx.packets.get(&id)?.is_some() {
+            if tx.contains(Table::Packets, &id)? {
                 return Ok(false);
             }
             insert_new(tx, &id, summary)?;
@@ -31,11 +33,11 @@ impl History {
         let key = keys::id_key(id);
         let step = normalized(step);
         self.txn(|tx| {
-            let Some(_) = tx.packets.get(&key)? else {
-                return abort(StoreError::Missing {
+            if !tx.contains(Table::Packets, &key)? {
+                return Err(StoreError::Missing {
                     key: key_name(&key),
                 });
-            };
+            }
             step_in(tx, &key, &step).map(|_| ())
         })
     }
@@ -52,7 +54,7 @@ impl History {
         self.txn(|tx| {
             let mut changed = Vec::new();
             for (key, write, step) in &prepared {
-                if tx.packets.get(key)?.is_none() {
+                if !tx.contains(Table::Packets, key)? {
                     let Some(summary) = &write.summary else {
                         continue;
                     };
@@ -87,15 +89,23 @@ impl History {
     fn remove_oldest(&self, cutoff: Option<u64>, mut budget: u64) -> Result<usize, StoreError> {
         let mut removed = 0usize;
         while budget > 0 {
-            let upper = cutoff.map(|c| c.to_be_bytes().to_vec());
+            let upper = cutoff.map(u64::to_be_bytes);
             let take = usize::try_from(budget).map_or(PRUNE_BATCH, |b| b.min(PRUNE_BATCH));
-            let batch = match upper {
-                Some(u) => self.by_time.range(..u),
-                None => self.by_time.iter(),
-            }
-            .take(take)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(self.err())?;
+            let upper = match &upper {
+                Some(u) => Bound::Excluded(u.as_slice()),
+                None => Bound::Unbounded,
+            };
+            let mut batch = Vec::with_capacity(take);
+            self.kv
+                .reader()
+                .scan(Table::Time, (Bound::Unbounded, upper), false, |k, v| {
+                    batch.push((k.to_vec(), v.to_vec()));
+                    Ok(if batch.len() < take {
+                        ControlFlow::Continue(())
+                    } else {
+                        ControlFlow::Break(())
+                    })
+                })?;
             if batch.is_empty() {
                 break;
             }
@@ -114,27 +124,27 @@ impl History {
     /// removed alone. Returns whether a packet was removed.
     fn remove(&self, time_key: &[u8], id: &[u8]) -> Result<bool, StoreError> {
         self.txn(|tx| {
-            let Some(bytes) = tx.packets.get(id)? else {
-                tx.index(Index::Time).remove(time_key)?;
+            let Some(bytes) = tx.get(Table::Packets, id)? else {
+                tx.remove(Table::Time, time_key)?;
                 return Ok(false);
             };
             match decode(id, &bytes) {
                 Ok(record) => {
                     let index = entries(&record, id);
                     if !index.contains(&(Index::Time, time_key.to_vec())) {
-                        tx.index(Index::Time).remove(time_key)?;
+                        tx.remove(Table::Time, time_key)?;
                         return Ok(false);
                     }
                     for (which, key) in &index {
-                        tx.index(*which).remove(key.as_slice())?;
+                        tx.remove(which.table(), key)?;
                     }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "removing a corrupt packet history record; its index entries other than time may remain");
-                    tx.index(Index::Time).remove(time_key)?;
+                    tx.remove(Table::Time, time_key)?;
                 }
             }
-            tx.packets.remove(id)?;
+            tx.remove(Table::Packets, id)?;
             add_count(tx, -1)?;
             Ok(true)
         })
@@ -175,26 +185,25 @@ fn life_order(kind: &StepKind) -> u8 {
 }
 
 /// Inserts the new packet `summary` under `id` with no steps, with its index entries.
-fn insert_new(tx: &Tx<'_>, id: &[u8], summary: &PacketSummary) -> TxResult<()> {
+fn insert_new(tx: &Tx<'_>, id: &[u8], summary: &PacketSummary) -> Result<(), StoreError> {
     let record = PacketHistory {
         summary: summary.clone(),
         steps: Vec::new(),
     };
-    let bytes = encode(id, &record).or_else(abort)?;
-    tx.packets.insert(id, bytes)?;
+    tx.insert(Table::Packets, id, &encode(id, &record)?)?;
     for (which, key) in entries(&record, id) {
-        tx.index(which).insert(key, id)?;
+        tx.insert(which.table(), &key, id)?;
     }
     add_count(tx, 1)
 }
 
 /// Adds `step` to the packet under `key`, if it is there and does not have the step yet;
 /// returns the changed record.
-fn step_in(tx: &Tx<'_>, key: &[u8], step: &Step) -> TxResult<Option<PacketHistory>> {
-    let Some(bytes) = tx.packets.get(key)? else {
+fn step_in(tx: &Tx<'_>, key: &[u8], step: &Step) -> Result<Option<PacketHistory>, StoreError> {
+    let Some(bytes) = tx.get(Table::Packets, key)? else {
         return Ok(None);
     };
-    let mut record = decode(key, &bytes).or_else(abort)?;
+    let mut record = decode(key, &bytes)?;
     if record.steps.contains(step) {
         return Ok(None);
     }
@@ -206,8 +215,7 @@ fn step_in(tx: &Tx<'_>, key: &[u8], step: &Step) -> TxResult<Option<PacketHistor
         record.steps.remove(1);
     }
     let after = entries(&record, key);
-    tx.packets
-        .insert(key, encode(key, &record).or_else(abort)?)?;
+    tx.insert(Table::Packets, key, &encode(key, &record)?)?;
     reindex(tx, key, &before, &after)?;
     Ok(Some(record))
 }
@@ -218,25 +226,24 @@ fn reindex(
     id: &[u8],
     before: &[(Index, Vec<u8>)],
     after: &[(Index, Vec<u8>)],
-) -> TxResult<()> {
+) -> Result<(), StoreError> {
     for gone in before.iter().filter(|e| !after.contains(e)) {
-        tx.index(gone.0).remove(gone.1.as_slice())?;
+        tx.remove(gone.0.table(), &gone.1)?;
     }
     for new in after.iter().filter(|e| !before.contains(e)) {
-        tx.index(new.0).insert(new.1.as_slice(), id)?;
+        tx.insert(new.0.table(), &new.1, id)?;
     }
     Ok(())
 }
 
 /// Adds `delta` to the packet count.
-fn add_count(tx: &Tx<'_>, delta: i64) -> TxResult<()> {
-    let old = tx.meta.get(COUNT)?;
-    let count = read_count(old.as_deref()).or_else(abort)?;
+fn add_count(tx: &Tx<'_>, delta: i64) -> Result<(), StoreError> {
+    let old = tx.get(Table::Meta, COUNT)?;
+    let count = read_count(old.as_deref())?;
     let count = if delta < 0 {
         count.saturating_sub(delta.unsigned_abs())
     } else {
         count.saturating_add(delta.unsigned_abs())
     };
-    tx.meta.insert(COUNT, &count.to_be_bytes())?;
-    Ok(())
+    tx.insert(Table::Meta, COUNT, &count.to_be_bytes())
 }
