@@ -31,9 +31,10 @@ pub struct Backlog {
     /// The machine's and the chains' CPU meanwhile: how much of the machine the chains
     /// took, and whether it had any left.
     pub load: Load,
-    /// Seconds both chains' applications spent executing and committing blocks meanwhile
-    /// ([`chain_exec`]): what the backlog cost the chains themselves.
-    pub chains_exec_seconds: f64,
+    /// Seconds each chain's application (source, destination) spent executing and
+    /// committing blocks meanwhile ([`chain_exec`]): what the backlog cost the chains
+    /// themselves. The source executes the acknowledgements, the destination the receives.
+    pub chains_exec_seconds: Vec<f64>,
 }
 
 /// Sends `size` transfers (split over `config.senders` accounts) with no relayer running,
@@ -84,7 +85,8 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
     }
     let end = procstat::read(pid)?;
     let load = load.finish()?;
-    let chains_exec_seconds = chain_exec::exec_seconds(&env.metrics_ports)? - exec_before;
+    let chains_exec_seconds =
+        chain_exec::since(&exec_before, &chain_exec::exec_seconds(&env.metrics_ports)?);
     let cleared = size.saturating_sub(last.total as usize);
     let usage = Usage::between(&sampler, &first, &end, cleared)?;
     sampler.finish()?;
@@ -100,4 +102,15 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
         load,
         chains_exec_seconds,
     })
+}
+
+impl Backlog {
+    /// Milliseconds of each chain's execution (source, destination) per packet cleared.
+    pub fn exec_ms_per_packet(&self) -> Vec<f64> {
+        let cleared = (self.size as u64).saturating_sub(self.remaining).max(1) as f64;
+        self.chains_exec_seconds
+            .iter()
+            .map(|s| s * 1000.0 / cleared)
+            .collect()
+    }
 }

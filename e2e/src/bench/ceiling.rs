@@ -9,7 +9,7 @@ use anyhow::{ensure, Context, Result};
 use super::packets::{self, Snapshot};
 use super::senders::Senders;
 use super::setup::Env;
-use super::BenchConfig;
+use super::{chain_exec, BenchConfig};
 use crate::relayer::DaemonSettings;
 
 /// Blocks over which the idle block interval is measured.
@@ -36,6 +36,9 @@ pub struct Ceiling {
     pub block_seconds: f64,
     /// Mean block interval before the load, seconds.
     pub idle_block_seconds: f64,
+    /// Milliseconds the source chain's application spent executing and committing blocks
+    /// per transfer included in the window ([`chain_exec`]).
+    pub exec_ms_per_transfer: f64,
 }
 
 impl Ceiling {
@@ -60,7 +63,7 @@ pub fn ceiling(config: &BenchConfig) -> Result<Ceiling> {
     let until = start + config.ceiling;
     let ramp = (config.ceiling / 5).min(Duration::from_secs(5));
     let sent = AtomicUsize::new(0);
-    let readings = std::thread::scope(|s| -> Result<(Snapshot, Snapshot)> {
+    let readings = std::thread::scope(|s| -> Result<((Snapshot, f64), (Snapshot, f64))> {
         let flood = s.spawn(|| senders.flood(&env, config.per_tx, until, &sent));
         // The window's ends: the first reading after the ramp, the last before `until`.
         let mut first = None;
@@ -68,9 +71,10 @@ pub fn ceiling(config: &BenchConfig) -> Result<Ceiling> {
         while Instant::now() < until && !flood.is_finished() {
             let tick = Instant::now();
             let snap = packets::count(&cli)?;
+            let exec = chain_exec::exec_seconds(&env.metrics_ports[..1])?[0];
             if snap.at >= start + ramp && snap.at <= until {
-                first.get_or_insert_with(|| snap.clone());
-                last = Some(snap);
+                first.get_or_insert_with(|| (snap.clone(), exec));
+                last = Some((snap, exec));
             }
             // Counting walks every commitment in the chain's store: once a second at most.
             let every = config.poll_interval.max(Duration::from_secs(1));
@@ -83,7 +87,7 @@ pub fn ceiling(config: &BenchConfig) -> Result<Ceiling> {
             .zip(last)
             .context("no reading of the commitments inside the window")
     })?;
-    let (first, last) = readings;
+    let ((first, exec_first), (last, exec_last)) = readings;
     let seconds = (last.at - first.at).as_secs_f64();
     let blocks = last.height.saturating_sub(first.height);
     ensure!(
@@ -91,6 +95,7 @@ pub fn ceiling(config: &BenchConfig) -> Result<Ceiling> {
         "the window held no block ({seconds:.1} s); run the ceiling for longer"
     );
     let transfers = last.total.saturating_sub(first.total);
+    let exec_ms_per_transfer = (exec_last - exec_first) * 1000.0 / transfers.max(1) as f64;
     Ok(Ceiling {
         senders: senders.keys().len(),
         per_tx: config.per_tx,
@@ -101,6 +106,7 @@ pub fn ceiling(config: &BenchConfig) -> Result<Ceiling> {
         transfers_per_block: transfers as f64 / blocks as f64,
         block_seconds: seconds / blocks as f64,
         idle_block_seconds,
+        exec_ms_per_transfer,
     })
 }
 

@@ -12,13 +12,21 @@ use crate::rpc;
 const METHODS: [&str; 2] = ["finalize_block", "commit"];
 const METRIC: &str = "cometbft_abci_connection_method_timing_seconds_sum";
 
-/// The seconds each node on `ports` spent in [`METHODS`] so far, summed.
-pub fn exec_seconds(ports: &[u16]) -> Result<f64> {
-    ports.iter().try_fold(0.0, |total, &port| {
-        let text = rpc::get_text(port, "/metrics")
-            .with_context(|| format!("reading the node's metrics on port {port}"))?;
-        Ok(total + parse_exec_seconds(&text).with_context(|| format!("metrics on port {port}"))?)
-    })
+/// The seconds each node on `ports` spent in [`METHODS`] so far, in the order of `ports`.
+pub fn exec_seconds(ports: &[u16]) -> Result<Vec<f64>> {
+    ports
+        .iter()
+        .map(|&port| {
+            let text = rpc::get_text(port, "/metrics")
+                .with_context(|| format!("reading the node's metrics on port {port}"))?;
+            parse_exec_seconds(&text).with_context(|| format!("metrics on port {port}"))
+        })
+        .collect()
+}
+
+/// What each chain's execution took between two readings of [`exec_seconds`].
+pub fn since(before: &[f64], after: &[f64]) -> Vec<f64> {
+    before.iter().zip(after).map(|(b, a)| a - b).collect()
 }
 
 /// The sum of [`METRIC`] over [`METHODS`] in a Prometheus text exposition.

@@ -12,7 +12,8 @@ use super::restart::Restart;
 pub fn ceiling(c: &Ceiling) -> String {
     format!(
         "ceiling senders={} per_tx={} transfers_per_second={:.1} transfers_per_block={:.1} \
-         block_seconds={:.3} idle_block_seconds={:.3} window_seconds={:.1} tx_share={:.2}",
+         block_seconds={:.3} idle_block_seconds={:.3} window_seconds={:.1} tx_share={:.2} \
+         exec_ms_per_transfer={:.2}",
         c.senders,
         c.per_tx,
         c.transfers_per_second,
@@ -20,17 +21,20 @@ pub fn ceiling(c: &Ceiling) -> String {
         c.block_seconds,
         c.idle_block_seconds,
         c.seconds,
-        c.tx_share()
+        c.tx_share(),
+        c.exec_ms_per_transfer
     )
 }
 
 /// A backlog's line; `ceiling` is the chain's transfers per second, when measured.
 pub fn backlog(name: &str, b: &Backlog, ceiling: Option<f64>) -> String {
     let rate = (b.size as u64).saturating_sub(b.remaining) as f64 / b.seconds;
+    let exec = b.exec_ms_per_packet();
     format!(
         "relayer={name} backlog={} clear_seconds={:.1} clear_blocks={} remaining={} \
          packets_per_second={:.1} of_ceiling={} send_seconds={:.1} {} chains_cpu_cores={:.2} \
-         machine_busy_cores={:.2}/{} chains_exec_seconds={:.1} chains_exec_ms_per_packet={:.2}",
+         machine_busy_cores={:.2}/{} chains_exec_ms_per_packet={:.2} \
+         source_exec_ms_per_packet={:.2} destination_exec_ms_per_packet={:.2}",
         b.size,
         b.seconds,
         b.blocks,
@@ -42,8 +46,9 @@ pub fn backlog(name: &str, b: &Backlog, ceiling: Option<f64>) -> String {
         b.load.chains_cores,
         b.load.machine_busy_cores,
         b.load.cores,
-        b.chains_exec_seconds,
-        b.chains_exec_seconds * 1000.0 / (b.size as u64).saturating_sub(b.remaining).max(1) as f64
+        exec.iter().sum::<f64>(),
+        exec.first().copied().unwrap_or(f64::NAN),
+        exec.get(1).copied().unwrap_or(f64::NAN),
     )
 }
 

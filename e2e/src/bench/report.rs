@@ -173,8 +173,7 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
                     b.load.chains_cores,
                     b.load.machine_busy_cores,
                     b.load.cores,
-                    b.chains_exec_seconds * 1000.0
-                        / (b.size as u64).saturating_sub(b.remaining).max(1) as f64
+                    b.exec_ms_per_packet().iter().sum::<f64>()
                 )
             }
             Err(_) => "failed (see Errors) | | | | | | | | |".into(),
