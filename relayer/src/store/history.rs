@@ -252,7 +252,7 @@ impl History {
     /// moving into it what an older version kept in sled's `history/…` trees of `db`.
     pub(crate) fn open(db: &sled::Db, dir: Option<&Path>) -> Result<Self, StoreError> {
         let kv = match dir {
-            Some(dir) => Kv::open(dir)?,
+            Some(dir) => kv::open_or_set_aside(dir)?,
             None => Kv::in_memory()?,
         };
         migrate::from_sled(db, &kv)?;

@@ -300,6 +300,41 @@ fn scan_sql(lower: &Bound<&[u8]>, upper: &Bound<&[u8]>, descending: bool) -> Str
     sql
 }
 
+/// Opens the history in `dir`; a file SQLite cannot open as a database (corrupt, or not
+/// SQLite) is renamed `history.sqlite3.broken-<unix seconds>` (with its `-wal` and `-shm`),
+/// logged, and a new history started: the history is a record for the operator, not the
+/// relayer's progress, and must not keep the daemon from relaying.
+pub(crate) fn open_or_set_aside(dir: &Path) -> Result<Kv, StoreError> {
+    let e = match Kv::open(dir) {
+        Ok(kv) => return Ok(kv),
+        Err(e) => e,
+    };
+    let StoreError::Sqlite { source, .. } = &e else {
+        return Err(e);
+    };
+    let unreadable = matches!(
+        source.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    );
+    if !unreadable {
+        return Err(e);
+    }
+    let suffix = format!("broken-{}", crate::store::now_secs());
+    for part in ["", "-wal", "-shm"] {
+        let from = dir.join(format!("{FILE_NAME}{part}"));
+        let to = dir.join(format!("{FILE_NAME}{part}.{suffix}"));
+        if from.exists() {
+            std::fs::rename(&from, &to).map_err(|io| StoreError::Corrupt {
+                key: from.display().to_string(),
+                detail: format!("unreadable ({e}); setting it aside failed: {io}"),
+            })?;
+        }
+    }
+    tracing::error!(error = %e, set_aside = %format!("{FILE_NAME}.{suffix}"),
+        "the packet history could not be opened; it was set aside and a new one started");
+    Kv::open(dir)
+}
+
 /// The settings of every file connection.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;

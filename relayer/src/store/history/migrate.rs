@@ -123,4 +123,33 @@ mod tests {
         assert_eq!(h.count().unwrap(), 1, "nothing copied twice after a reopen");
         assert_eq!(h.get(&record.summary.id).unwrap(), Some(record));
     }
+
+    #[test]
+    fn an_unreadable_history_file_is_set_aside_and_a_new_one_started() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(reopen(dir.path()));
+        let file = dir.path().join(super::super::FILE_NAME);
+        std::fs::remove_file(dir.path().join(format!("{}-wal", super::super::FILE_NAME))).ok();
+        std::fs::remove_file(dir.path().join(format!("{}-shm", super::super::FILE_NAME))).ok();
+        std::fs::write(&file, vec![0x5a; 8192]).unwrap();
+        let store = reopen(dir.path());
+        let h = store.history();
+        assert_eq!(h.count().unwrap(), 0);
+        let summary = transfer(id("a-1", "channel-0", 1), "alice", "bob", "stake", 100);
+        assert!(h.record(&summary).unwrap(), "the new history takes writes");
+        let aside: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".broken-"))
+            .collect();
+        assert_eq!(
+            aside.len(),
+            1,
+            "the unreadable file is kept aside: {aside:?}"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join(&aside[0])).unwrap(),
+            vec![0x5a; 8192]
+        );
+    }
 }
