@@ -184,6 +184,9 @@ impl Kv {
     }
 }
 
+/// A key and its value.
+pub(crate) type Entry = (Vec<u8>, Vec<u8>);
+
 /// The tables as one transaction sees them.
 pub(crate) type Tx<'a> = Tables<'a, &'a Connection>;
 
@@ -276,6 +279,27 @@ impl<C: Deref<Target = Connection>> Tables<'_, C> {
         }
         Ok(())
     }
+
+    /// The first `limit` entries of `table` within `range`, in key order.
+    pub(crate) fn entries(
+        &self,
+        table: Table,
+        range: (Bound<&[u8]>, Bound<&[u8]>),
+        limit: usize,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        self.scan(table, range, false, |k, v| {
+            out.push((k.to_vec(), v.to_vec()));
+            Ok(match out.len() < limit {
+                true => ControlFlow::Continue(()),
+                false => ControlFlow::Break(()),
+            })
+        })?;
+        Ok(out)
+    }
 }
 
 /// The query of [`Tables::scan`]: `?2` is the lower bound, `?3` the upper, each compared
@@ -362,21 +386,16 @@ impl<'a> TableView<'a> {
     }
 
     /// Every entry, in key order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> {
-        let mut all = Vec::new();
-        let read = self.kv.reader().scan(
-            self.table,
-            (Bound::Unbounded, Bound::Unbounded),
-            false,
-            |k, v| {
-                all.push(Ok((k.to_vec(), v.to_vec())));
-                Ok(ControlFlow::Continue(()))
-            },
-        );
-        if let Err(e) = read {
-            all.push(Err(e));
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Result<Entry, StoreError>> {
+        let all =
+            self.kv
+                .reader()
+                .entries(self.table, (Bound::Unbounded, Bound::Unbounded), usize::MAX);
+        match all {
+            Ok(all) => all.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => vec![Err(e)],
         }
-        all.into_iter()
+        .into_iter()
     }
 
     pub(crate) fn len(&self) -> usize {

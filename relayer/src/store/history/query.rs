@@ -30,16 +30,8 @@ impl History {
         let end = keys::prefix_end(&prefix);
         let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
         let tables = self.kv.reader();
-        let mut found = Vec::new();
-        tables.scan(
-            Table::Tx,
-            (Bound::Included(&prefix), upper),
-            false,
-            |k, v| {
-                found.push((k.to_vec(), v.to_vec()));
-                Ok(ControlFlow::Continue(()))
-            },
-        )?;
+        let range = (Bound::Included(prefix.as_slice()), upper);
+        let found = tables.entries(Table::Tx, range, usize::MAX)?;
         for (key, value) in found {
             let id = keys::decode_id(&value).ok_or_else(|| corrupt_index(Index::Tx, &key))?;
             // An entry left by a corrupt record that was pruned names no packet.

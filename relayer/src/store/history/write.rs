@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use std::ops::{Bound, ControlFlow};
+use std::ops::Bound;
 
 use super::{
     decode, encode, entries, key_name, keys, read_count, History, Index, PacketHistory, PacketId,
@@ -95,17 +95,10 @@ impl History {
                 Some(u) => Bound::Excluded(u.as_slice()),
                 None => Bound::Unbounded,
             };
-            let mut batch = Vec::with_capacity(take);
-            self.kv
+            let batch = self
+                .kv
                 .reader()
-                .scan(Table::Time, (Bound::Unbounded, upper), false, |k, v| {
-                    batch.push((k.to_vec(), v.to_vec()));
-                    Ok(if batch.len() < take {
-                        ControlFlow::Continue(())
-                    } else {
-                        ControlFlow::Break(())
-                    })
-                })?;
+                .entries(Table::Time, (Bound::Unbounded, upper), take)?;
             if batch.is_empty() {
                 break;
             }
