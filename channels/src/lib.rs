@@ -33,6 +33,7 @@ mod handshake;
 pub mod ids;
 pub mod packet;
 pub mod paths;
+pub mod proof_height;
 pub mod relay_plan;
 pub mod responses;
 mod state;

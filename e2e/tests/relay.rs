@@ -22,11 +22,16 @@ fn commitments(chain: &TestChain, channel: &str) -> usize {
     stateset_e2e::ibc::commitments(chain, "transfer", channel)
 }
 
-/// Two chains, a transfer path (channel-0 on both), user1's key imported on both.
+/// `n` chains and a relayer home with user1's key imported on each.
 fn setup(n: usize) -> (Vec<TestChain>, RelayerHome) {
+    setup_with(n, DaemonSettings::default())
+}
+
+/// As [`setup`], the daemon run with `settings`.
+fn setup_with(n: usize, settings: DaemonSettings) -> (Vec<TestChain>, RelayerHome) {
     let chains = start_chains(n).expect("chains start");
     let refs: Vec<&TestChain> = chains.iter().collect();
-    let home = RelayerHome::new(&refs, DaemonSettings::default());
+    let home = RelayerHome::new(&refs, settings);
     for c in &chains {
         home.import_key(c, &USER1);
     }
@@ -211,7 +216,12 @@ fn killed_three_times_during_500_transfers_the_daemon_resumes_from_its_store() {
 
 #[test]
 fn a_backlog_of_1000_and_transfers_sent_while_it_clears_are_all_received_and_acked() {
-    let (chains, home) = setup(2);
+    let port = stateset_e2e::ports::free_port().expect("a free port");
+    let settings = DaemonSettings {
+        telemetry_port: Some(port),
+        ..DaemonSettings::default()
+    };
+    let (chains, home) = setup_with(2, settings);
     let (a, b) = (&chains[0], &chains[1]);
     create_path(&home, a, b);
     transfer(&home, a, "channel-0", "stake", USER2.address, 1000, &[]);
@@ -271,7 +281,32 @@ fn a_backlog_of_1000_and_transfers_sent_while_it_clears_are_all_received_and_ack
          ones were all received within {new_time:?}, when {backlog_then} of the backlog had been",
         started.elapsed()
     );
+    assert_client_updates_shared(port, b);
     assert!(daemon.stop(Duration::from_secs(10)).success());
+}
+
+/// The receive steps on `b` after the first proved at the height the first one updated
+/// A's client to: at least one step sent no MsgUpdateClient, and there were fewer updates
+/// than receive txs (one per step before). Nothing we sent was redundant.
+fn assert_client_updates_shared(port: u16, b: &TestChain) {
+    let on_b = [("chain", b.chain_id())];
+    let read = |name: &str, labels: &[(&str, &str)]| {
+        stateset_e2e::ibc::metric(port, name, labels).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let shared = read("stateset_relayer_client_updates_shared_total", &on_b);
+    let updates = read("stateset_relayer_client_updates_total", &on_b);
+    let recv = [("chain", b.chain_id()), ("kind", "recv_packet")];
+    let recv_txs = read("stateset_relayer_txs_confirmed_total", &recv);
+    println!(
+        "on B: {recv_txs} receive txs, {updates} client updates, {shared} steps that shared one"
+    );
+    assert!(shared >= 1.0, "no receive step on B shared a client height ({updates} updates for {recv_txs} receive txs)");
+    assert!(
+        updates < recv_txs,
+        "{updates} client updates for {recv_txs} receive txs"
+    );
+    let redundant = read("stateset_relayer_redundant_messages_total", &[]);
+    assert_eq!(redundant, 0.0, "messages of ours were redundant");
 }
 
 /// The sequences of the packets sent on A's transfer channel-0 whose commitments are

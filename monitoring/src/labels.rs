@@ -124,9 +124,9 @@ impl LabelBudget {
 pub enum LabelFamily {
     /// `msg_type` of `ica_messages_total`: ICS-27 message type URLs from packet data.
     IcaMsgType,
-    /// `client` of `client_trusting_period_left_seconds` and `client_updates_total`:
-    /// ids of any client on a host chain. One budget for both metrics, so a client has
-    /// the same label in each.
+    /// `client` of `client_trusting_period_left_seconds`, `client_updates_total` and
+    /// `client_updates_shared_total`: ids of any client on a host chain. One budget for
+    /// all three, so a client has the same label in each.
     ClientId,
 }
 

@@ -56,6 +56,9 @@ pub struct Metrics {
     pub wallet_balance: GaugeVec,
     /// Client updates submitted (chain = host, client).
     pub client_updates: IntCounterVec,
+    /// Relay steps that proved at a height their client already held, so sent no
+    /// MsgUpdateClient (chain = host, client).
+    pub client_updates_shared: IntCounterVec,
     /// Seconds left in a client's trusting period (chain = host, client, counterparty).
     pub client_trusting_period_left_seconds: GaugeVec,
     /// Event source resubscriptions.
@@ -307,6 +310,12 @@ impl Metrics {
                 &r,
                 "client_updates_total",
                 "MsgUpdateClient submitted",
+                &["chain", "client", "counterparty"],
+            ),
+            client_updates_shared: counter(
+                &r,
+                "client_updates_shared_total",
+                "Relay steps that proved at a height the client already held and sent no MsgUpdateClient",
                 &["chain", "client", "counterparty"],
             ),
             client_trusting_period_left_seconds: fgauge(

@@ -52,7 +52,9 @@ fn fill(store: &Store, channel: &str, n: u64) -> Ledger {
     let ledger = store.ledger("a-1", "transfer", channel).expect("ledger");
     let start = Instant::now();
     for seq in 1..=n {
-        ledger.record_sent(&packet(seq, channel)).expect("recorded");
+        ledger
+            .record_sent(&packet(seq, channel), None)
+            .expect("recorded");
     }
     println!("{n} packets recorded in {:?}", start.elapsed());
     ledger

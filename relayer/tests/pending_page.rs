@@ -41,7 +41,7 @@ async fn a_page_of_pending_packets_with_a_100k_ledger() {
         .expect("ledger");
     let start = Instant::now();
     for seq in 1..=N {
-        ledger.record_sent(&packet(seq)).expect("recorded");
+        ledger.record_sent(&packet(seq), None).expect("recorded");
     }
     println!("{N} packets recorded in {:?}", start.elapsed());
     let context = ApiContext::new(vec!["a-1".into()], store);

@@ -100,7 +100,7 @@ fn store_memory_over_a_long_stream_of_packets() {
         let first = (block - 1) * PER_BLOCK + 1;
         let packets: Vec<Packet> = (first..first + PER_BLOCK).map(packet).collect();
         for p in &packets {
-            ledger.record_sent(p).expect("sent");
+            ledger.record_sent(p, None).expect("sent");
             history.record(&summary(p)).expect("summary");
             history
                 .add_step(&summary(p).id, step(StepKind::Sent, "stateset-1", block))
@@ -112,7 +112,9 @@ fn store_memory_over_a_long_stream_of_packets() {
             ledger
                 .mark(p.sequence, PacketState::Received)
                 .expect("received");
-            ledger.record_ack(p, b"{\"result\":\"AQ==\"}").expect("ack");
+            ledger
+                .record_ack(p, b"{\"result\":\"AQ==\"}", None)
+                .expect("ack");
             let id = summary(p).id;
             history
                 .add_step(&id, step(StepKind::Received, "partner-2", block))

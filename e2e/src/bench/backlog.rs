@@ -7,7 +7,7 @@ use anyhow::{ensure, Result};
 use super::procstat::{self, Load, LoadMeter, Sampler, Usage};
 use super::senders::Senders;
 use super::setup::{Env, Relayer};
-use super::{chain_exec, packets, BenchConfig, RelayerKind};
+use super::{chain_exec, client_updates, packets, BenchConfig, RelayerKind};
 use crate::relayer::DaemonSettings;
 
 /// How a backlog was cleared.
@@ -35,6 +35,10 @@ pub struct Backlog {
     /// committing blocks meanwhile ([`chain_exec`]): what the backlog cost the chains
     /// themselves. The source executes the acknowledgements, the destination the receives.
     pub chains_exec_seconds: Vec<f64>,
+    /// Txs holding a MsgUpdateClient each chain (source, destination) included meanwhile
+    /// ([`client_updates`]): the source's for the acknowledgements, the destination's for
+    /// the receives.
+    pub client_update_txs: Vec<u64>,
 }
 
 /// Sends `size` transfers (split over `config.senders` accounts) with no relayer running,
@@ -56,6 +60,7 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
         "sent {sent} of {size}; {pending} pending"
     );
     let start_height = env.source().latest_height()?;
+    let heights_before = chain_heights(&env)?;
     let started = Instant::now();
     let chain_pids: Vec<u32> = env.chains.iter().filter_map(|c| c.pid()).collect();
     let load = LoadMeter::start(&chain_pids)?;
@@ -87,6 +92,7 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
     let load = load.finish()?;
     let chains_exec_seconds =
         chain_exec::since(&exec_before, &chain_exec::exec_seconds(&env.metrics_ports)?);
+    let client_update_txs = count_client_updates(&env, &heights_before)?;
     let cleared = size.saturating_sub(last.total as usize);
     let usage = Usage::between(&sampler, &first, &end, cleared)?;
     sampler.finish()?;
@@ -101,7 +107,26 @@ pub fn backlog(config: &BenchConfig, kind: RelayerKind, size: usize) -> Result<B
         usage,
         load,
         chains_exec_seconds,
+        client_update_txs,
     })
+}
+
+/// Each chain's latest height (source, destination).
+fn chain_heights(env: &Env) -> Result<Vec<u64>> {
+    env.chains
+        .iter()
+        .map(|c| c.latest_height().map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// The txs holding a MsgUpdateClient each chain included since `before` (its heights).
+fn count_client_updates(env: &Env, before: &[u64]) -> Result<Vec<u64>> {
+    let now = chain_heights(env)?;
+    env.chains
+        .iter()
+        .zip(before.iter().zip(&now))
+        .map(|(chain, (&from, &to))| client_updates::count(chain.ports().rpc, from, to))
+        .collect()
 }
 
 impl Backlog {

@@ -34,7 +34,8 @@ pub fn backlog(name: &str, b: &Backlog, ceiling: Option<f64>) -> String {
         "relayer={name} backlog={} clear_seconds={:.1} clear_blocks={} remaining={} \
          packets_per_second={:.1} of_ceiling={} send_seconds={:.1} {} chains_cpu_cores={:.2} \
          machine_busy_cores={:.2}/{} chains_exec_ms_per_packet={:.2} \
-         source_exec_ms_per_packet={:.2} destination_exec_ms_per_packet={:.2}",
+         source_exec_ms_per_packet={:.2} destination_exec_ms_per_packet={:.2} \
+         client_update_txs={}",
         b.size,
         b.seconds,
         b.blocks,
@@ -49,6 +50,11 @@ pub fn backlog(name: &str, b: &Backlog, ceiling: Option<f64>) -> String {
         exec.iter().sum::<f64>(),
         exec.first().copied().unwrap_or(f64::NAN),
         exec.get(1).copied().unwrap_or(f64::NAN),
+        b.client_update_txs
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join("/"),
     )
 }
 

@@ -24,6 +24,7 @@
 pub mod backlog;
 pub mod ceiling;
 pub mod chain_exec;
+pub mod client_updates;
 pub mod config;
 pub mod environment;
 pub mod hermes;

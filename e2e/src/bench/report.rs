@@ -152,7 +152,8 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
     md.push_str(
         "\n## Backlog\n\n| transfers | relayer | clear time (s) | blocks | packets/s | of ceiling \
          | RSS peak (MiB) | CPU s / 1,000 packets | chains' nodes (cores) | machine busy (cores) \
-         | chains' block execution (ms / packet) |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+         | chains' block execution (ms / packet) | client updates (source / destination) \
+         |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let ceiling = results.ceiling_rate();
     for (kind, size, outcome) in &results.backlogs {
@@ -164,7 +165,7 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
                     left => format!("> {:.0} ({left} left)", b.seconds),
                 };
                 format!(
-                    "{time} | {} | {:.0} | {} | {:.1} | {:.2} | {:.2} | {:.2} of {} | {:.2}",
+                    "{time} | {} | {:.0} | {} | {:.1} | {:.2} | {:.2} | {:.2} of {} | {:.2} | {}",
                     b.blocks,
                     rate,
                     fraction(rate, ceiling),
@@ -173,10 +174,15 @@ fn backlog_section(md: &mut String, out: &Path, config: &BenchConfig, results: &
                     b.load.chains_cores,
                     b.load.machine_busy_cores,
                     b.load.cores,
-                    b.exec_ms_per_packet().iter().sum::<f64>()
+                    b.exec_ms_per_packet().iter().sum::<f64>(),
+                    b.client_update_txs
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" / ")
                 )
             }
-            Err(_) => "failed (see Errors) | | | | | | | | |".into(),
+            Err(_) => "failed (see Errors) | | | | | | | | | |".into(),
         };
         let _ = writeln!(md, "| {size} | {} | {row} |", kind.name());
     }

@@ -146,7 +146,7 @@ async fn pending_packets_come_a_page_at_a_time() {
         .ledger("a-1", "transfer", "channel-0")
         .unwrap();
     for seq in 1..=5 {
-        ledger.record_sent(&transfer(seq)).unwrap();
+        ledger.record_sent(&transfer(seq), None).unwrap();
     }
     let q = |after: &str| {
         format!(

@@ -133,10 +133,10 @@ async fn record_sends(
     let mut added = 0;
     // Shared by `record` and the check after the blocks (a Mutex: the future is Send).
     let seen = std::sync::Mutex::new(BTreeSet::new());
-    let mut record = |event: &IbcEvent| {
+    let mut record = |event: &IbcEvent, height: u64| {
         if let IbcEvent::SendPacket(p) = event {
             if ours(event) && missing.contains(&p.sequence) {
-                added += usize::from(ledger.record_sent(p)?);
+                added += usize::from(ledger.record_sent(p, Some(height))?);
                 seen.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(p.sequence);
@@ -178,13 +178,13 @@ async fn record_acks(
     let terms = end_terms(path, Side::Destination);
     let kind = "write_acknowledgement";
     let mut added = 0;
-    report.pages += search_chunked(dst, kind, &terms, missing, |event| {
+    report.pages += search_chunked(dst, kind, &terms, missing, |event, height| {
         if let IbcEvent::WriteAcknowledgement { packet, ack } = event {
             if packet.destination_channel == path.b.channel
                 && packet.destination_port == path.b.port
                 && missing.contains(&packet.sequence)
             {
-                ledger.record_ack(packet, ack)?;
+                ledger.record_ack(packet, ack, Some(height))?;
                 added += 1;
             }
         }
@@ -251,7 +251,7 @@ async fn search_chunked(
     kind: &str,
     terms: &[(&'static str, String)],
     wanted: &BTreeSet<u64>,
-    mut found: impl FnMut(&IbcEvent) -> Result<(), crate::store::StoreError>,
+    mut found: impl FnMut(&IbcEvent, u64) -> Result<(), crate::store::StoreError>,
 ) -> Result<usize, RelayError> {
     let sorted: Vec<u64> = wanted.iter().copied().collect();
     let chunks: Vec<BTreeSet<u64>> = sorted
@@ -268,26 +268,27 @@ async fn search_chunked(
     while let Some(result) = searches.next().await {
         let (events, read) = result?;
         pages += read;
-        for event in &events {
-            found(event)?;
+        for (event, height) in &events {
+            found(event, *height)?;
         }
     }
     Ok(pages)
 }
 
 /// Pages through `query` on `chain` until every one of `wanted` was seen or the results
-/// end. Returns the IBC events found and the pages read.
+/// end. Returns the IBC events found, each with its tx's height, and the pages read.
 async fn search(
     chain: &ChainEndpoint,
     query: Query,
     wanted: &BTreeSet<u64>,
-) -> Result<(Vec<IbcEvent>, usize), RelayError> {
+) -> Result<(Vec<(IbcEvent, u64)>, usize), RelayError> {
     let mut events = Vec::new();
     let mut seen = BTreeSet::new();
     let mut page = 1u32;
     loop {
         let response = chain.rpc().tx_search(query.clone(), page, PER_PAGE).await?;
         for tx in &response.txs {
+            let height = tx.height.value();
             for event in &tx.tx_result.events {
                 if let Ok(Some(ibc)) = parse_abci_event(event) {
                     if let IbcEvent::SendPacket(p)
@@ -295,7 +296,7 @@ async fn search(
                     {
                         seen.insert(p.sequence);
                     }
-                    events.push(ibc);
+                    events.push((ibc, height));
                 }
             }
         }

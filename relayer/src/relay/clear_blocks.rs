@@ -103,12 +103,13 @@ pub async fn send_blocks(
 }
 
 /// Reads the results of `blocks` ([`BLOCKS_AT_ONCE`] at a time) in height order, giving
-/// every IBC event of their txs and of the blocks themselves to `found` (a malformed one is
-/// skipped: the range search would skip it too). Returns the blocks read.
+/// every IBC event of their txs and of the blocks themselves to `found` with its block's
+/// height (a malformed one is skipped: the range search would skip it too). Returns the
+/// blocks read.
 pub async fn read_blocks(
     chain: &ChainEndpoint,
     blocks: RangeInclusive<u64>,
-    mut found: impl FnMut(&IbcEvent) -> Result<(), StoreError>,
+    mut found: impl FnMut(&IbcEvent, u64) -> Result<(), StoreError>,
 ) -> Result<usize, RelayError> {
     let mut reads = stream::iter(blocks)
         .map(|height| fetch_block(chain, height))
@@ -116,11 +117,12 @@ pub async fn read_blocks(
     let mut read = 0;
     while let Some(results) = reads.next().await {
         let results = results?;
+        let height = results.height.value();
         read += 1;
         // The txs' events, then the block's own (a module may send from its end blocker).
         for (_, event) in block_events(&results) {
             if let Ok(Some(ibc)) = parse_abci_event(event) {
-                found(&ibc)?;
+                found(&ibc, height)?;
             }
         }
     }

@@ -117,7 +117,9 @@ mod tests {
     fn finished_packets_are_forgotten_by_lookups() {
         let store = crate::store::Store::temporary().unwrap();
         let ledger = store.ledger("a-1", "transfer", "channel-0").unwrap();
-        ledger.record_sent(&crate::store::tests::packet(1)).unwrap();
+        ledger
+            .record_sent(&crate::store::tests::packet(1), None)
+            .unwrap();
         let mut memory = WorkerMemory::default();
         memory.unpaid.extend([1, 2]);
         let shared = Mutex::new(&mut memory);

@@ -18,6 +18,7 @@ pub mod scanner;
 pub mod sightings;
 #[cfg(test)]
 mod sightings_tests;
+mod step_submit;
 mod steps;
 mod submit;
 pub mod worker;

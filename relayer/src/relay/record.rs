@@ -27,7 +27,7 @@ pub(super) fn record_block(
                         seen.items.push((tx_index, s));
                     }
                 }
-                record(chain, store, routes, &ibc)?;
+                record(chain, store, routes, &ibc, Some(height))?;
             }
             Ok(None) => {}
             Err(e) => warn!(chain, height, error = %e, "skipping a malformed IBC event"),
@@ -57,13 +57,14 @@ pub(super) fn block_events(
     tx_events.chain(own)
 }
 
-/// Records one event of `chain` in the ledger it belongs to (events of channels the relayer
-/// does not serve are ignored).
+/// Records one event of `chain`, emitted in block `height` (`None`: not known), in the
+/// ledger it belongs to (events of channels the relayer does not serve are ignored).
 pub fn record(
     chain: &str,
     store: &Store,
     routes: &Routes,
     event: &IbcEvent,
+    height: Option<u64>,
 ) -> Result<(), StoreError> {
     match event {
         IbcEvent::SendPacket(p) => {
@@ -71,7 +72,7 @@ pub fn record(
             {
                 let new = store
                     .ledger(chain, p.source_port.as_str(), p.source_channel.as_str())?
-                    .record_sent(p)?;
+                    .record_sent(p, height)?;
                 if new {
                     let labels = path.labels();
                     stateset_monitoring::global()
@@ -108,7 +109,7 @@ pub fn record(
                         packet.source_port.as_str(),
                         packet.source_channel.as_str(),
                     )?
-                    .record_ack(packet, ack)?;
+                    .record_ack(packet, ack, height)?;
             }
         }
         IbcEvent::AcknowledgePacket(h)

@@ -86,13 +86,13 @@ fn sends_receives_and_timeouts_of_served_channels_are_sighted() {
 fn an_acknowledgement_carries_the_success_the_ledger_holds() {
     let (store, routes) = (Store::temporary().unwrap(), routes());
     let ledger = store.ledger("a-1", "transfer", "channel-0").unwrap();
-    ledger.record_sent(&packet(1)).unwrap();
+    ledger.record_sent(&packet(1), None).unwrap();
     ledger
-        .record_ack(&packet(1), br#"{"error":"insufficient funds"}"#)
+        .record_ack(&packet(1), br#"{"error":"insufficient funds"}"#, None)
         .unwrap();
-    ledger.record_sent(&packet(2)).unwrap();
+    ledger.record_sent(&packet(2), None).unwrap();
     ledger
-        .record_ack(&packet(2), br#"{"result":"AQ=="}"#)
+        .record_ack(&packet(2), br#"{"result":"AQ=="}"#, None)
         .unwrap();
     let ack = |seq| {
         sighting(

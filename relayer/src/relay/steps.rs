@@ -7,13 +7,15 @@ use stateset_channels::events::Packet;
 use stateset_channels::packet::{
     build_acknowledgement, build_recv_packet, build_timeout, build_timeout_on_close,
 };
+use stateset_channels::proof_height::written_by;
 use stateset_channels::{paths, v2, Ordering};
 use tracing::warn;
 
 use stateset_channels::commitment::{ack_commitment, packet_commitment};
 
 use super::error::RelayError;
-use super::submit::{prove_and_submit, SubmitOutcome};
+use super::step_submit::{prove_and_submit, StepRoute};
+use super::submit::SubmitOutcome;
 use super::Path;
 use crate::chain::tx::encode_any;
 use crate::chain::ChainEndpoint;
@@ -33,6 +35,19 @@ pub(super) struct StepContext<'a> {
     pub ledger: &'a Ledger,
     /// Sequences to send each in a tx of its own.
     pub alone: &'a std::collections::HashSet<u64>,
+    /// The block that wrote what each packet's next message proves (`None`: not known).
+    pub written: &'a super::worker::Written,
+}
+
+impl StepContext<'_> {
+    /// The highest block that wrote what `seqs`' messages prove (`None` when one of them
+    /// is not known): the step can share a client height past it.
+    fn written_by(&self, seqs: impl IntoIterator<Item = u64>) -> Option<u64> {
+        written_by(
+            seqs.into_iter()
+                .map(|seq| self.written.get(&seq).copied().flatten()),
+        )
+    }
 }
 
 /// MsgRecvPacket for `packets` on the destination.
@@ -60,40 +75,39 @@ pub(super) async fn relay_recv(
         ledger.mark(p.sequence, PacketState::RecvSubmitted)?;
     }
     let mismatched = std::sync::Mutex::new(Vec::new());
-    let mut outcome = prove_and_submit(
-        src,
-        dst,
-        &path.b.client,
+    let route = StepRoute {
+        prover: src,
+        submitter: dst,
+        client: &path.b.client,
         store,
-        "recv_packet",
-        items,
-        None,
-        cx.alone,
-        |i, p| {
-            // No commitment: acknowledged or timed out meanwhile.
-            let proven = p.own.value.as_deref()?;
-            let packet = packets.get(i)?;
-            let expected = match v2 {
-                true => v2::v2_packet_commitment(packet).ok(),
-                false => Some(packet_commitment(packet)),
-            };
-            if expected.as_ref().map(|c| c.as_slice()) != Some(proven) {
-                if let Ok(mut m) = mismatched.lock() {
-                    m.push(packet.sequence);
-                }
-                return None;
+        what: "recv_packet",
+        alone: cx.alone,
+        written_by: cx.written_by(packets.iter().map(|p| p.sequence)),
+    };
+    let mut outcome = prove_and_submit(&route, items, None, |i, p| {
+        // No commitment: acknowledged or timed out meanwhile.
+        let proven = p.own.value.as_deref()?;
+        let packet = packets.get(i)?;
+        let expected = match v2 {
+            true => v2::v2_packet_commitment(packet).ok(),
+            false => Some(packet_commitment(packet)),
+        };
+        if expected.as_ref().map(|c| c.as_slice()) != Some(proven) {
+            if let Ok(mut m) = mismatched.lock() {
+                m.push(packet.sequence);
             }
-            let proof = p.own.proof.encode_to_vec();
-            match v2 {
-                true => v2::build_v2_recv_packet(packet, proof, p.height, p.signer)
-                    .ok()
-                    .map(|m| encode_any(&m)),
-                false => Some(encode_any(&build_recv_packet(
-                    packet, proof, p.height, p.signer,
-                ))),
-            }
-        },
-    )
+            return None;
+        }
+        let proof = p.own.proof.encode_to_vec();
+        match v2 {
+            true => v2::build_v2_recv_packet(packet, proof, p.height, p.signer)
+                .ok()
+                .map(|m| encode_any(&m)),
+            false => Some(encode_any(&build_recv_packet(
+                packet, proof, p.height, p.signer,
+            ))),
+        }
+    })
     .await?;
     for seq in outcome.landed.iter().chain(&outcome.redundant) {
         ledger.mark(*seq, PacketState::Received)?;
@@ -129,43 +143,42 @@ pub(super) async fn relay_acks(
         })
         .collect();
     let mismatched = std::sync::Mutex::new(Vec::new());
-    let mut outcome = prove_and_submit(
-        dst,
-        src,
-        &path.a.client,
+    let route = StepRoute {
+        prover: dst,
+        submitter: src,
+        client: &path.a.client,
         store,
-        "acknowledgement",
-        items,
-        None,
-        cx.alone,
-        |i, proven| {
-            let stored = proven.own.value.as_deref()?;
-            let (p, ack) = &acks.get(i)?.1;
-            let expected = match v2 {
-                true => v2::v2_ack_commitment(ack).ok(),
-                false => Some(ack_commitment(ack)),
-            };
-            if expected.as_ref().map(|c| c.as_slice()) != Some(stored) {
-                if let Ok(mut m) = mismatched.lock() {
-                    m.push(p.sequence);
-                }
-                return None;
+        what: "acknowledgement",
+        alone: cx.alone,
+        written_by: cx.written_by(acks.iter().map(|(seq, _)| *seq)),
+    };
+    let mut outcome = prove_and_submit(&route, items, None, |i, proven| {
+        let stored = proven.own.value.as_deref()?;
+        let (p, ack) = &acks.get(i)?.1;
+        let expected = match v2 {
+            true => v2::v2_ack_commitment(ack).ok(),
+            false => Some(ack_commitment(ack)),
+        };
+        if expected.as_ref().map(|c| c.as_slice()) != Some(stored) {
+            if let Ok(mut m) = mismatched.lock() {
+                m.push(p.sequence);
             }
-            let proof = proven.own.proof.encode_to_vec();
-            match v2 {
-                true => v2::build_v2_acknowledgement(p, ack, proof, proven.height, proven.signer)
-                    .ok()
-                    .map(|m| encode_any(&m)),
-                false => Some(encode_any(&build_acknowledgement(
-                    p,
-                    ack.clone(),
-                    proof,
-                    proven.height,
-                    proven.signer,
-                ))),
-            }
-        },
-    )
+            return None;
+        }
+        let proof = proven.own.proof.encode_to_vec();
+        match v2 {
+            true => v2::build_v2_acknowledgement(p, ack, proof, proven.height, proven.signer)
+                .ok()
+                .map(|m| encode_any(&m)),
+            false => Some(encode_any(&build_acknowledgement(
+                p,
+                ack.clone(),
+                proof,
+                proven.height,
+                proven.signer,
+            ))),
+        }
+    })
     .await?;
     for seq in outcome.landed.iter().chain(&outcome.redundant) {
         ledger.finish(*seq)?;
@@ -233,63 +246,64 @@ pub(super) async fn relay_timeouts(
         "timeout"
     };
     let name = path.name();
-    let outcome = prove_and_submit(
-        dst,
-        src,
-        &path.a.client,
+    // A timeout proves an absence, which holds only from the timeout on: at the latest
+    // height, never at an older one the client happens to hold.
+    let route = StepRoute {
+        prover: dst,
+        submitter: src,
+        client: &path.a.client,
         store,
         what,
-        items,
-        closed_end,
-        cx.alone,
-        |i, proven| {
-            let p = packets.get(i)?;
-            let next_recv = if ordered {
-                match next_sequence_recv(proven.own.value.as_deref()) {
-                    Some(n) => n,
-                    None => {
-                        warn!(path = %name, sequence = p.sequence, value = ?proven.own.value,
+        alone: cx.alone,
+        written_by: None,
+    };
+    let outcome = prove_and_submit(&route, items, closed_end, |i, proven| {
+        let p = packets.get(i)?;
+        let next_recv = if ordered {
+            match next_sequence_recv(proven.own.value.as_deref()) {
+                Some(n) => n,
+                None => {
+                    warn!(path = %name, sequence = p.sequence, value = ?proven.own.value,
                             "next sequence receive is missing or malformed; no timeout built");
-                        stateset_monitoring::global()
-                            .malformed_events
-                            .with_label_values(&[dst.id()])
-                            .inc();
-                        return None;
-                    }
+                    stateset_monitoring::global()
+                        .malformed_events
+                        .with_label_values(&[dst.id()])
+                        .inc();
+                    return None;
                 }
-            } else if proven.own.value.is_some() {
-                return None; // received after all
-            } else {
-                p.sequence
-            };
-            let proof = proven.own.proof.encode_to_vec();
-            if v2 {
-                return v2::build_v2_timeout(p, proof, proven.height, proven.signer)
-                    .ok()
-                    .map(|m| encode_any(&m));
             }
-            Some(match proven.shared {
-                Some(closed) => {
-                    closed.value.as_ref()?;
-                    encode_any(&build_timeout_on_close(
-                        p,
-                        proof,
-                        closed.proof.encode_to_vec(),
-                        proven.height,
-                        next_recv,
-                        proven.signer,
-                    ))
-                }
-                None => encode_any(&build_timeout(
+        } else if proven.own.value.is_some() {
+            return None; // received after all
+        } else {
+            p.sequence
+        };
+        let proof = proven.own.proof.encode_to_vec();
+        if v2 {
+            return v2::build_v2_timeout(p, proof, proven.height, proven.signer)
+                .ok()
+                .map(|m| encode_any(&m));
+        }
+        Some(match proven.shared {
+            Some(closed) => {
+                closed.value.as_ref()?;
+                encode_any(&build_timeout_on_close(
                     p,
                     proof,
+                    closed.proof.encode_to_vec(),
                     proven.height,
                     next_recv,
                     proven.signer,
-                )),
-            })
-        },
-    )
+                ))
+            }
+            None => encode_any(&build_timeout(
+                p,
+                proof,
+                proven.height,
+                next_recv,
+                proven.signer,
+            )),
+        })
+    })
     .await?;
     for seq in outcome.landed.iter().chain(&outcome.redundant) {
         ledger.finish(*seq)?;

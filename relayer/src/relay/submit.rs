@@ -10,21 +10,12 @@ use stateset_channels::packet::batches;
 use tracing::{debug, warn};
 
 use super::error::RelayError;
-use super::prove::{chunk_ranges, prove_many, ProofRequest, Proven, StepProofs};
 use crate::chain::tx::{TxError, MEMO};
 use crate::chain::{ChainEndpoint, ChainError};
-use crate::client::light_block::next_height;
-use crate::client::ops::signer;
-use crate::client::ClientError;
-use crate::handshake::proofs::client_update;
-use crate::handshake::DriveError;
 use crate::store::{JournalStep, Store};
-use tendermint::block::Height as TmHeight;
 
 /// Txs of one relay step in flight at once (signed in sequence order, included in parallel).
 const MAX_IN_FLIGHT: usize = 8;
-/// Chunks of a relay step (a tx's worth each) proven at once.
-const CHUNKS_AHEAD: usize = 1;
 
 /// What became of the messages of one relay step.
 #[derive(Debug, Default)]
@@ -46,6 +37,16 @@ pub(super) struct SubmitOutcome {
     pub refetch: Vec<u64>,
     /// Whether the tx that carried the MsgUpdateClient was included.
     pub update_landed: bool,
+    /// The txs sent or tried (whatever became of them).
+    pub txs_sent: usize,
+}
+
+impl SubmitOutcome {
+    /// Whether the step failed before any tx went out: its proofs could not be read, or
+    /// its txs not journalled. Nothing of it can have taken effect.
+    pub fn nothing_sent_for_an_error(&self) -> bool {
+        self.txs_sent == 0 && self.error.is_some()
+    }
 }
 
 /// One tx of a relay step.
@@ -138,7 +139,7 @@ enum ChunkResult {
 /// in flight: signed and broadcast in order (the submitter's sequence lock is fair), then
 /// included in parallel. A tx that fails after the update's tx failed is not held against
 /// its messages.
-async fn send_chunks(
+pub(super) async fn send_chunks(
     chain: &ChainEndpoint,
     store: &Store,
     what: &str,
@@ -224,6 +225,7 @@ impl Tally {
     ) {
         count_tx(chain, what, &result);
         let outcome = &mut self.outcome;
+        outcome.txs_sent += 1;
         match result {
             Ok(included) => {
                 debug!(chain = %chain.id(), tx = %included.hash, what, count = tx.seqs.len(),
@@ -363,175 +365,6 @@ fn count_tx(
                 .inc();
         }
     }
-}
-
-/// Proves `keys` (and `shared`, once) on `prover` at one height, builds one message per
-/// proof with `build` (`None`: skip that one), puts the MsgUpdateClient that `submitter`'s
-/// `client` (of `prover`) needs in front, and submits; the sequences in `alone` each in a
-/// tx of its own. Returns what became of each sequence.
-///
-/// The items are proven a tx's worth at a time ([`chunk_ranges`]), the first chunk while
-/// the client update is built: the first tx is signed as soon as both are ready, and each
-/// later one as soon as its proofs are in, while earlier txs await inclusion.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn prove_and_submit(
-    prover: &ChainEndpoint,
-    submitter: &ChainEndpoint,
-    client: &str,
-    store: &Store,
-    what: &str,
-    items: Vec<(u64, Vec<u8>)>,
-    shared: Option<Vec<u8>>,
-    alone: &HashSet<u64>,
-    build: impl Fn(usize, Proven<'_>) -> Option<Any>,
-) -> Result<SubmitOutcome, RelayError> {
-    let (seqs, keys): (Vec<u64>, Vec<Vec<u8>>) = items.into_iter().unzip();
-    if keys.is_empty() {
-        return Ok(SubmitOutcome::default());
-    }
-    let started = std::time::Instant::now();
-    let height = prover.rpc().latest_height().await?;
-    let shared_proof = match &shared {
-        None => None,
-        // Without the shared proof no message can be built: next cycle.
-        Some(key) => match prove_many(prover, vec![key.clone()], Some(height))
-            .await?
-            .pop()
-        {
-            Some(Some(proof)) => Some(proof),
-            _ => return Ok(SubmitOutcome::default()),
-        },
-    };
-    let proof_block = next_height(height).ok_or_else(|| ChainError::Decode {
-        chain: prover.id().to_string(),
-        method: "status",
-        detail: format!("height {height} has no successor to prove at"),
-    })?;
-    let signer = signer(submitter)?;
-    let step = StepProofs {
-        prover,
-        seqs: &seqs,
-        keys: &keys,
-        shared: shared_proof.as_ref(),
-        height,
-        signer: &signer,
-        build: &build,
-    };
-    let ranges = chunk_ranges(keys.len(), submitter.config().max_msg_num);
-    // The chunks are proven eagerly, whatever the sending does: a proof future that waited
-    // unpolled while holding the prover's header lock would stall every other step.
-    let (proven_tx, proven_rx) = futures::channel::mpsc::unbounded();
-    let prove_chunks = async move {
-        let mut chunks = stream::iter(ranges)
-            .map(|range| step.chunk(range))
-            .buffered(CHUNKS_AHEAD);
-        while let Some(chunk) = chunks.next().await {
-            if proven_tx.unbounded_send(chunk).is_err() {
-                break; // the submission ended early
-            }
-        }
-    };
-    let submit = async {
-        // The update waits for the proof height's header (verified by our own light client
-        // of the prover), as the proofs do; meanwhile the first chunks are proven.
-        let update = async {
-            prover.wait_for_header(proof_block).await?;
-            client_update(submitter, prover, client, proof_block).await
-        };
-        let update = match update.await {
-            Ok(update) => update,
-            // The client moved past the proof height meanwhile (the other direction's worker
-            // or another relayer updated it): prove again at the client's own height, which
-            // needs no update, instead of failing the step and proving everything again.
-            Err(DriveError::Client(ClientError::Ahead { client_height, .. })) => {
-                return Ok(Submitted::ClientAhead(client_height))
-            }
-            Err(e) => return Err(RelayError::from(e)),
-        };
-        let update_ready = started.elapsed();
-        let outcome = send_chunks(submitter, store, what, update, proven_rx, alone).await?;
-        debug!(
-            what,
-            update_ms = update_ready.as_millis(),
-            included_ms = started.elapsed().as_millis(),
-            "relay step timings"
-        );
-        Ok(Submitted::Done(Box::new(outcome)))
-    };
-    let ((), submitted) = tokio::join!(prove_chunks, submit);
-    let outcome = match submitted? {
-        Submitted::Done(outcome) => *outcome,
-        Submitted::ClientAhead(client_height) => {
-            let has_shared = shared.is_some();
-            let keys: Vec<Vec<u8>> = keys.into_iter().chain(shared).collect();
-            let request = ProofRequest {
-                prover,
-                submitter,
-                seqs: &seqs,
-                keys: &keys,
-                has_shared,
-            };
-            let at = TmHeight::try_from(client_height.saturating_sub(1)).ok();
-            debug!(
-                client,
-                client_height, "client moved past the proof height; proving at its height"
-            );
-            return prove_all_at(&request, at, client, store, what, alone, &build).await;
-        }
-    };
-    if outcome.update_landed {
-        count_client_update(submitter, client, prover);
-    }
-    Ok(outcome)
-}
-
-/// How the streamed submission of a relay step ended.
-enum Submitted {
-    /// Its txs went out; what became of them.
-    Done(Box<SubmitOutcome>),
-    /// The client was past the proof height (at this height): nothing was sent.
-    ClientAhead(u64),
-}
-
-/// Proves every item of `request` (and its shared key) at `at`, the client's own height, so
-/// no update is needed unless the client moved again, and submits the messages.
-async fn prove_all_at(
-    request: &ProofRequest<'_>,
-    at: Option<TmHeight>,
-    client: &str,
-    store: &Store,
-    what: &str,
-    alone: &HashSet<u64>,
-    build: &impl Fn(usize, Proven<'_>) -> Option<Any>,
-) -> Result<SubmitOutcome, RelayError> {
-    let (prover, submitter) = (request.prover, request.submitter);
-    let Some(built) = request.build_at(at, build).await? else {
-        return Ok(SubmitOutcome::default());
-    };
-    let update = client_update(submitter, prover, client, built.proof_block).await?;
-    let outcome = send_chunks(
-        submitter,
-        store,
-        what,
-        update,
-        stream::iter([Ok(built.msgs)]),
-        alone,
-    )
-    .await?;
-    if outcome.update_landed {
-        count_client_update(submitter, client, prover);
-    }
-    Ok(outcome)
-}
-
-/// Counts a MsgUpdateClient of `client` (on `host`, tracking `tracked`) that was included.
-fn count_client_update(host: &ChainEndpoint, client: &str, tracked: &ChainEndpoint) {
-    let label =
-        stateset_monitoring::bounded_label(stateset_monitoring::LabelFamily::ClientId, client);
-    stateset_monitoring::global()
-        .client_updates
-        .with_label_values(&[host.id(), &label, tracked.id()])
-        .inc();
 }
 
 #[cfg(test)]

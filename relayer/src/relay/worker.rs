@@ -188,7 +188,7 @@ impl CycleParts<'_> {
         } = *self;
         let labels = path.labels();
         let labels: [&str; 4] = [&labels[0], &labels[1], &labels[2], &labels[3]];
-        let Some((plan, seen)) = self.plan(steps, memory, &labels)? else {
+        let Some((plan, seen, written)) = self.plan(steps, memory, &labels)? else {
             return Ok(CycleReport::default());
         };
         let _claim = Claim::new(memory, &plan);
@@ -201,6 +201,7 @@ impl CycleParts<'_> {
             ledger,
             labels,
             seen: &seen,
+            written: &written,
             settings,
         };
         // The receive step (txs on the destination) and the acknowledgement step (txs on the
@@ -230,14 +231,15 @@ impl CycleParts<'_> {
         sent.and(acked).map(|()| report)
     }
 
-    /// What a cycle taking `steps` takes up, and when each of its packets was first seen;
-    /// None when the ledger holds nothing for it. Sets the backlog gauges on the way.
+    /// What a cycle taking `steps` takes up, when each of its packets was first seen and
+    /// which block wrote what its next message proves; None when the ledger holds nothing
+    /// for it. Sets the backlog gauges on the way.
     fn plan(
         &self,
         steps: Steps,
         memory: &SharedMemory<'_>,
         labels: &[&str; 4],
-    ) -> Result<Option<(CyclePlan, Seen)>, RelayError> {
+    ) -> Result<Option<(CyclePlan, Seen, Written)>, RelayError> {
         let (path, ledger, settings) = (self.path, self.ledger, self.settings);
         forget_finished(memory, ledger)?;
         let policy = &self.src.config().packet_policy;
@@ -287,12 +289,15 @@ impl CycleParts<'_> {
                 first = plan.sends.first().map(|p| p.sequence), acks = plan.acks.len(),
                 claimed = claimed.len(), "cycle planned");
         }
-        Ok(Some((plan, window.seen())))
+        Ok(Some((plan, window.seen(), window.written_at())))
     }
 }
 
 /// When each packet of a cycle was first seen (Unix seconds), for the latency metrics.
 type Seen = HashMap<u64, f64>;
+
+/// The block that wrote what each packet's next message proves (`None`: not known).
+pub(super) type Written = HashMap<u64, Option<u64>>;
 
 /// The worker's memory, shared by the two steps of a cycle (locked only between awaits).
 pub(super) type SharedMemory<'a> = Mutex<&'a mut WorkerMemory>;
@@ -312,6 +317,7 @@ struct CycleContext<'a> {
     ledger: &'a Ledger,
     labels: [&'a str; 4],
     seen: &'a Seen,
+    written: &'a Written,
     settings: WorkerSettings,
 }
 
@@ -324,6 +330,7 @@ impl CycleContext<'_> {
             store: self.store,
             ledger: self.ledger,
             alone,
+            written: self.written,
         }
     }
 

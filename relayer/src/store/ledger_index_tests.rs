@@ -80,8 +80,8 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn apply(ledger: &Ledger, op: &Op) {
     match op {
-        Op::Sent(seq) => drop(ledger.record_sent(&packet(*seq)).unwrap()),
-        Op::Ack(seq) => ledger.record_ack(&packet(*seq), b"ack").unwrap(),
+        Op::Sent(seq) => drop(ledger.record_sent(&packet(*seq), None).unwrap()),
+        Op::Ack(seq) => ledger.record_ack(&packet(*seq), b"ack", None).unwrap(),
         Op::Mark(seq, state) => ledger.mark(*seq, *state).unwrap(),
         Op::Finish(seq) => ledger.finish(*seq).unwrap(),
     }
@@ -117,9 +117,9 @@ proptest! {
         let store = Store::temporary().unwrap();
         let ledger = open(&store);
         for (seq, state) in &states {
-            ledger.record_sent(&packet(*seq)).unwrap();
+            ledger.record_sent(&packet(*seq), None).unwrap();
             match state {
-                PacketState::AckWritten => ledger.record_ack(&packet(*seq), b"ack").unwrap(),
+                PacketState::AckWritten => ledger.record_ack(&packet(*seq), b"ack", None).unwrap(),
                 other => ledger.mark(*seq, *other).unwrap(),
             }
         }
@@ -169,13 +169,13 @@ fn the_window_takes_the_oldest_and_newest_awaiting_receipt_in_sequence_order() {
     let store = Store::temporary().unwrap();
     let ledger = open(&store);
     for seq in 1..=20 {
-        ledger.record_sent(&packet(seq)).unwrap();
+        ledger.record_sent(&packet(seq), None).unwrap();
     }
     ledger.mark(2, PacketState::Quarantined).unwrap();
     ledger.mark(3, PacketState::Received).unwrap();
     ledger.mark(19, PacketState::Filtered).unwrap();
-    ledger.record_ack(&packet(4), b"ack").unwrap();
-    ledger.record_ack(&packet(5), b"ack").unwrap();
+    ledger.record_ack(&packet(4), b"ack", None).unwrap();
+    ledger.record_ack(&packet(5), b"ack", None).unwrap();
     let limits = CycleLimits {
         max_per_cycle: 4,
         newest_per_cycle: 2,
@@ -203,10 +203,10 @@ fn a_ledger_written_before_the_index_is_indexed_when_opened() {
     let store = Store::temporary().unwrap();
     let old = open(&store);
     for seq in 1..=50 {
-        old.record_sent(&packet(seq)).unwrap();
+        old.record_sent(&packet(seq), None).unwrap();
     }
     old.mark(7, PacketState::Quarantined).unwrap();
-    old.record_ack(&packet(9), b"ack").unwrap();
+    old.record_ack(&packet(9), b"ack", None).unwrap();
     old.finish(1).unwrap();
     // As an older relayer left it: records, no index.
     store
@@ -244,7 +244,7 @@ fn a_corrupt_record_is_replaced_and_its_stale_entry_dropped() {
     let store = Store::temporary().unwrap();
     let ledger = open(&store);
     for seq in 1..=3 {
-        ledger.record_sent(&packet(seq)).unwrap();
+        ledger.record_sent(&packet(seq), None).unwrap();
     }
     ledger.mark(2, PacketState::RecvSubmitted).unwrap();
     let corrupt = || {
@@ -268,12 +268,12 @@ fn a_corrupt_record_is_replaced_and_its_stale_entry_dropped() {
     assert_eq!(seqs(&window.sends), [1, 3]);
     // Each write path replaces it and drops the stale entry, whatever its state was.
     assert!(
-        ledger.record_sent(&packet(2)).unwrap(),
+        ledger.record_sent(&packet(2), None).unwrap(),
         "a corrupt record is replaced"
     );
     assert_consistent(&ledger);
     corrupt();
-    ledger.record_ack(&packet(2), b"ack").unwrap();
+    ledger.record_ack(&packet(2), b"ack", None).unwrap();
     assert_consistent(&ledger);
     corrupt();
     ledger.mark(2, PacketState::Received).unwrap();
@@ -283,7 +283,7 @@ fn a_corrupt_record_is_replaced_and_its_stale_entry_dropped() {
         None,
         "mark does not invent a record"
     );
-    ledger.record_sent(&packet(2)).unwrap();
+    ledger.record_sent(&packet(2), None).unwrap();
     corrupt();
     ledger.finish(2).unwrap();
     assert_consistent(&ledger);

@@ -48,7 +48,7 @@ mod tests {
         let store = Store::temporary().unwrap();
         let ledger = store.ledger("a-1", "transfer", "channel-0").unwrap();
         for seq in [5, 1, 3, 2, 4] {
-            ledger.record_sent(&packet(seq)).unwrap();
+            ledger.record_sent(&packet(seq), None).unwrap();
         }
         let seqs = |page: Vec<crate::store::PacketRecord>| {
             page.iter().map(|r| r.packet.sequence).collect::<Vec<_>>()

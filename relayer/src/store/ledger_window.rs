@@ -87,6 +87,16 @@ impl LedgerWindow {
             .map(|r| (r.packet.sequence, r.seen))
             .collect()
     }
+
+    /// The block that wrote what each packet's next message proves (see
+    /// [`PacketRecord::written_at`]), for choosing the proof height.
+    pub fn written_at(&self) -> HashMap<u64, Option<u64>> {
+        self.sends
+            .iter()
+            .chain(&self.acks)
+            .map(|r| (r.packet.sequence, r.written_at))
+            .collect()
+    }
 }
 
 impl Ledger {

@@ -93,6 +93,10 @@ pub struct PacketRecord {
     pub updated: u64,
     /// When the relayer first saw the packet (Unix seconds, with a fraction).
     pub seen: f64,
+    /// The block that wrote what the packet's next message proves: the send's block on the
+    /// source until the destination writes an acknowledgement, then the acknowledgement's
+    /// block on the destination. `None` when not known (a record of an older version).
+    pub written_at: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -104,6 +108,8 @@ struct StoredRecord {
     updated: u64,
     #[serde(default)]
     seen: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    written_at: Option<u64>,
 }
 
 fn now() -> u64 {
@@ -146,6 +152,7 @@ impl PacketRecord {
             ack: self.ack.as_ref().map(hex::encode),
             updated: self.updated,
             seen: self.seen,
+            written_at: self.written_at,
         })
         .expect("records serialize")
     }
@@ -172,6 +179,7 @@ impl PacketRecord {
             ack,
             updated: stored.updated,
             seen: stored.seen,
+            written_at: stored.written_at,
         })
     }
 }
@@ -365,8 +373,9 @@ impl Ledger {
         format!("{}/{seq}", self.name)
     }
 
-    /// Records a sent packet (kept as it is when already known). Returns whether it was new.
-    pub fn record_sent(&self, packet: &Packet) -> Result<bool, StoreError> {
+    /// Records a packet sent in block `height` of the source (`None`: not known); kept as it
+    /// is when already known. Returns whether it was new.
+    pub fn record_sent(&self, packet: &Packet, height: Option<u64>) -> Result<bool, StoreError> {
         self.update(packet.sequence, |old| match old {
             Some(r) => Some(r),
             None => Some(PacketRecord {
@@ -375,12 +384,19 @@ impl Ledger {
                 ack: None,
                 updated: now(),
                 seen: now_f64(),
+                written_at: height,
             }),
         })
     }
 
-    /// Records the destination's acknowledgement of `packet`.
-    pub fn record_ack(&self, packet: &Packet, ack: &[u8]) -> Result<(), StoreError> {
+    /// Records the acknowledgement of `packet` the destination wrote in block `height`
+    /// (`None`: not known).
+    pub fn record_ack(
+        &self,
+        packet: &Packet,
+        ack: &[u8],
+        height: Option<u64>,
+    ) -> Result<(), StoreError> {
         self.update(packet.sequence, |old| {
             let (packet, seen) = old
                 .map(|r| (r.packet, r.seen))
@@ -391,6 +407,7 @@ impl Ledger {
                 ack: Some(ack.to_vec()),
                 updated: now(),
                 seen,
+                written_at: height,
             })
         })
         .map(drop)

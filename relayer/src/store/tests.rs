@@ -24,11 +24,14 @@ fn the_ledger_and_heights_survive_a_reopen() {
         let store = super::reopen(dir.path());
         store.set_last_height("a-1", 42).unwrap();
         let ledger = store.ledger("a-1", "transfer", "channel-0").unwrap();
-        assert!(ledger.record_sent(&packet(1)).unwrap());
-        assert!(!ledger.record_sent(&packet(1)).unwrap(), "known already");
-        ledger.record_sent(&packet(2)).unwrap();
+        assert!(ledger.record_sent(&packet(1), Some(12)).unwrap());
+        assert!(
+            !ledger.record_sent(&packet(1), Some(14)).unwrap(),
+            "known already"
+        );
+        ledger.record_sent(&packet(2), Some(13)).unwrap();
         ledger
-            .record_ack(&packet(2), b"{\"result\":\"AQ==\"}")
+            .record_ack(&packet(2), b"{\"result\":\"AQ==\"}", Some(30))
             .unwrap();
         ledger.mark(1, PacketState::RecvSubmitted).unwrap();
         let id = store
@@ -51,6 +54,9 @@ fn the_ledger_and_heights_survive_a_reopen() {
         records[1].ack.as_deref(),
         Some(&b"{\"result\":\"AQ==\"}"[..])
     );
+    // The send's block, kept through a mark and a second sighting; then the ack's block.
+    assert_eq!(records[0].written_at, Some(12));
+    assert_eq!(records[1].written_at, Some(30));
     // An acknowledged packet is not moved back by a late mark.
     ledger.mark(2, PacketState::Received).unwrap();
     assert_eq!(ledger.records().unwrap()[1].state, PacketState::AckWritten);
@@ -65,7 +71,7 @@ fn records_decoded_before_follow_every_change_made_through_any_handle() {
     let reader = store.ledger("a-1", "transfer", "channel-0").unwrap();
     let writer = store.ledger("a-1", "transfer", "channel-0").unwrap();
     for seq in 1..=3 {
-        writer.record_sent(&packet(seq)).unwrap();
+        writer.record_sent(&packet(seq), None).unwrap();
     }
     let states = |l: &Ledger| -> Vec<(u64, PacketState)> {
         l.records()
@@ -78,7 +84,7 @@ fn records_decoded_before_follow_every_change_made_through_any_handle() {
     assert_eq!(states(&reader), [(1, Sent), (2, Sent), (3, Sent)]);
     // Changed through another handle: the reader decodes the changed record again.
     writer.mark(2, RecvSubmitted).unwrap();
-    writer.record_ack(&packet(3), b"ack").unwrap();
+    writer.record_ack(&packet(3), b"ack", None).unwrap();
     assert_eq!(
         states(&reader),
         [(1, Sent), (2, RecvSubmitted), (3, AckWritten)]
@@ -93,7 +99,7 @@ fn records_decoded_before_follow_every_change_made_through_any_handle() {
     assert_eq!(states(&reader), [(1, Received), (3, AckWritten)]);
     // A record finished and recorded again (same sequence, new bytes) is read afresh.
     writer.finish(1).unwrap();
-    writer.record_sent(&packet(1)).unwrap();
+    writer.record_sent(&packet(1), None).unwrap();
     assert_eq!(states(&reader), [(1, Sent), (3, AckWritten)]);
 }
 
@@ -121,4 +127,31 @@ async fn many_flushes_at_once_all_finish() {
     drop(store);
     let store = super::reopen(dir.path());
     assert_eq!(store.last_height("chain-63").unwrap(), Some(63));
+}
+
+/// A record written before records kept the block that wrote them decodes with none (its
+/// packet is then proven at the latest height), and a record keeps its block through an
+/// encoding.
+#[test]
+fn a_record_without_its_block_decodes_as_not_known() {
+    let record = PacketRecord {
+        packet: packet(7),
+        state: PacketState::Sent,
+        ack: None,
+        updated: 5,
+        seen: 5.5,
+        written_at: Some(99),
+    };
+    let bytes = record.encode();
+    assert_eq!(PacketRecord::decode("k", &bytes).unwrap(), record);
+    let mut older: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    older
+        .as_object_mut()
+        .unwrap()
+        .remove("written_at")
+        .expect("the field is written");
+    let older = serde_json::to_vec(&older).unwrap();
+    let decoded = PacketRecord::decode("k", &older).unwrap();
+    assert_eq!(decoded.written_at, None);
+    assert_eq!(decoded.packet, packet(7));
 }
