@@ -52,26 +52,6 @@ async fn read_client_state(
         .ok_or_else(|| bad(format!("{} is not a 07-tendermint client", any.type_url)))
 }
 
-/// The latest height of `client_id` on `host` from its client state alone (one query);
-/// `None` when the client is frozen (no proof verifies against it).
-pub async fn client_latest_height(
-    host: &ChainEndpoint,
-    client_id: &str,
-) -> Result<Option<stateset_channels::Height>, ClientError> {
-    let state = read_client_state(host, client_id).await?;
-    let frozen = state
-        .frozen_height
-        .is_some_and(|h| h.revision_number != 0 || h.revision_height != 0);
-    let latest = state.latest_height.ok_or_else(|| ClientError::Decode {
-        client_id: client_id.to_string(),
-        detail: "no latest height".into(),
-    })?;
-    Ok((!frozen).then_some(stateset_channels::Height {
-        revision_number: latest.revision_number,
-        revision_height: latest.revision_height,
-    }))
-}
-
 async fn client_states(host: &ChainEndpoint, client_id: &str) -> Result<ClientStates, ClientError> {
     let bad = |detail: String| ClientError::Decode {
         client_id: client_id.to_string(),

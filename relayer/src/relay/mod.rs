@@ -8,6 +8,7 @@
 mod app_acks;
 pub mod clear;
 pub mod clear_blocks;
+mod client_heights;
 mod cycle_parts;
 mod error;
 pub mod history_feed;

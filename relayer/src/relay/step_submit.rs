@@ -1,6 +1,7 @@
 //! One relay step from proofs to inclusion. It chooses the proof height first. When the
-//! submitter's client of the prover is already past the block that wrote every item, the
-//! step proves at the client's own height and sends no MsgUpdateClient. Otherwise it proves
+//! submitter's client of the prover is known from earlier steps ([`client_heights`]) to be
+//! past the block that wrote every item, the step proves at that height and sends no
+//! MsgUpdateClient. Otherwise it proves
 //! at the prover's latest height and puts an update in front. Then it proves a tx's worth
 //! at a time and submits each tx as soon as its proofs are in.
 
@@ -13,12 +14,13 @@ use stateset_channels::proof_height::shared_query_height;
 use tendermint::block::Height as TmHeight;
 use tracing::debug;
 
+use super::client_heights;
 use super::error::RelayError;
 use super::prove::{chunk_ranges, prove_many, ProofRequest, Proven, StepProofs};
 use super::submit::{send_chunks, SubmitOutcome};
 use crate::chain::{ChainEndpoint, ChainError};
 use crate::client::light_block::next_height;
-use crate::client::ops::{client_latest_height, signer};
+use crate::client::ops::signer;
 use crate::client::ClientError;
 use crate::handshake::proofs::client_update;
 use crate::handshake::DriveError;
@@ -57,8 +59,8 @@ struct StepKeys<'a> {
 /// message per proof with `build` (`None`: skip that one) and submits them, the sequences
 /// in `alone` each in a tx of its own. Returns what became of each sequence.
 ///
-/// The height is the client's own when it is past every item's block ([`shared_height`]):
-/// no MsgUpdateClient. Otherwise it is the prover's latest, and the update the client
+/// The height is one the client is known to hold when it is past every item's block
+/// ([`shared_height`]): no MsgUpdateClient. Otherwise it is the prover's latest, and the update the client
 /// needs rides in the first tx. When the proofs at the client's height cannot be read
 /// (a node that prunes old state) and nothing was sent, the step proves at the latest.
 pub(super) async fn prove_and_submit(
@@ -77,7 +79,7 @@ pub(super) async fn prove_and_submit(
         shared: shared.as_ref(),
     };
     let latest = route.prover.rpc().latest_height().await?;
-    if let Some(query) = shared_height(route, latest).await {
+    if let Some(query) = shared_height(route, latest) {
         match submit_at(route, &step, query, false, &build).await? {
             Submitted::Done(outcome) if !outcome.nothing_sent_for_an_error() => {
                 count_update_shared(route);
@@ -90,6 +92,7 @@ pub(super) async fn prove_and_submit(
     let outcome = match submit_at(route, &step, latest, true, &build).await? {
         Submitted::Done(outcome) => *outcome,
         Submitted::ClientAhead(client_height) => {
+            note_client_height(route, client_height);
             let keys: Vec<Vec<u8>> = keys.iter().cloned().chain(shared.clone()).collect();
             let request = ProofRequest {
                 prover: route.prover,
@@ -109,30 +112,31 @@ pub(super) async fn prove_and_submit(
     if outcome.update_landed {
         count_client_update(route);
     }
+    // A message that landed was proven at a height the client held, and so did the update.
+    if outcome.update_landed || !outcome.landed.is_empty() {
+        note_client_height(route, latest.value().saturating_add(1));
+    }
     Ok(outcome)
 }
 
 /// The query height at which the step can prove against the consensus state the client
-/// already holds (see [`shared_query_height`]); `None` when its items' blocks are not
-/// known, the client is not past them, or its height could not be read (logged: the step
-/// then proves at the latest height, as it would anyway).
-async fn shared_height(route: &StepRoute<'_>, latest: TmHeight) -> Option<TmHeight> {
+/// is known to hold ([`client_heights`], see [`shared_query_height`]); `None` when its
+/// items' blocks are not known, or the client is not known to be past them.
+fn shared_height(route: &StepRoute<'_>, latest: TmHeight) -> Option<TmHeight> {
     let written_by = route.written_by?;
-    // The client cannot be past a block the prover has only just made: skip the query.
-    if written_by >= latest.value() {
-        return None;
-    }
-    let client = match client_latest_height(route.submitter, route.client).await {
-        Ok(Some(height)) => height,
-        Ok(None) => return None,
-        Err(e) => {
-            debug!(client = route.client, error = %e, "the client's height could not be read");
-            return None;
-        }
-    };
+    let client = client_heights::known(route.submitter.id(), route.client)?;
     let revision = parse_revision_number(route.prover.id());
     let query = shared_query_height(written_by, client, revision, latest.value())?;
     TmHeight::try_from(query).ok()
+}
+
+/// Notes that the route's client holds a consensus state at block `height` of the prover.
+fn note_client_height(route: &StepRoute<'_>, height: u64) {
+    let height = stateset_channels::Height {
+        revision_number: parse_revision_number(route.prover.id()),
+        revision_height: height,
+    };
+    client_heights::note(route.submitter.id(), route.client, height);
 }
 
 /// How the streamed submission of a relay step ended.
