@@ -60,9 +60,10 @@ struct StepKeys<'a> {
 /// in `alone` each in a tx of its own. Returns what became of each sequence.
 ///
 /// The height is one the client is known to hold when it is past every item's block
-/// ([`shared_height`]): no MsgUpdateClient. Otherwise it is the prover's latest, and the update the client
-/// needs rides in the first tx. When the proofs at the client's height cannot be read
-/// (a node that prunes old state) and nothing was sent, the step proves at the latest.
+/// ([`shared_height`]): no MsgUpdateClient. Otherwise it is the prover's latest, and the
+/// update the client needs rides in the first tx. When the proofs at the client's height
+/// cannot be read (a node that prunes old state) and nothing was sent, the step proves at
+/// the latest.
 pub(super) async fn prove_and_submit(
     route: &StepRoute<'_>,
     items: Vec<(u64, Vec<u8>)>,
