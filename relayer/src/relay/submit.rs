@@ -414,4 +414,22 @@ mod tests {
         };
         assert!(blames_messages(&rejected));
     }
+
+    /// A step at a shared client height falls back to the latest height only when it
+    /// failed before any tx went out: then nothing of it can have taken effect.
+    #[test]
+    fn only_a_step_that_sent_nothing_for_an_error_is_proven_again() {
+        let unproven = SubmitOutcome {
+            error: Some(grpc(tonic::Code::InvalidArgument, "version does not exist")),
+            ..SubmitOutcome::default()
+        };
+        assert!(unproven.nothing_sent_for_an_error());
+        // Nothing to send is no failure: nothing to prove again.
+        assert!(!SubmitOutcome::default().nothing_sent_for_an_error());
+        let sent = SubmitOutcome {
+            txs_sent: 1,
+            ..unproven
+        };
+        assert!(!sent.nothing_sent_for_an_error(), "a tx went out");
+    }
 }
