@@ -281,32 +281,39 @@ fn a_backlog_of_1000_and_transfers_sent_while_it_clears_are_all_received_and_ack
          ones were all received within {new_time:?}, when {backlog_then} of the backlog had been",
         started.elapsed()
     );
-    assert_client_updates_shared(port, b);
+    assert_fewer_client_updates_than_receive_txs(port, b);
+    // Each packet received and acknowledged once, and no MsgRecvPacket of ours was a NOOP:
+    // proving at a shared client height sends nothing twice. (The daemon's
+    // `redundant_messages_total` also counts packets found already received before any
+    // message was built, e.g. ones clearing recorded again after they were finished.)
+    let noops = effective_once(a, b, Channel::V1, 1010);
+    assert_eq!(noops.recv, 0, "no MsgRecvPacket of ours was a NOOP");
     assert!(daemon.stop(Duration::from_secs(10)).success());
 }
 
-/// The receive steps on `b` after the first proved at the height the first one updated
-/// A's client to: at least one step sent no MsgUpdateClient, and there were fewer updates
-/// than receive txs (one per step before). Nothing we sent was redundant.
-fn assert_client_updates_shared(port: u16, b: &TestChain) {
+/// The client updates the receive steps on `b` sent: fewer than their txs. The steps that
+/// proved at a height the client already held are printed, not asserted: whether a pass
+/// shares depends on whether an earlier pass's update landed before it started (passes
+/// overlap), so one run may have none. The benchmark measures it (`client_update_txs`).
+fn assert_fewer_client_updates_than_receive_txs(port: u16, b: &TestChain) {
     let on_b = [("chain", b.chain_id())];
     let read = |name: &str, labels: &[(&str, &str)]| {
         stateset_e2e::ibc::metric(port, name, labels).unwrap_or_else(|e| panic!("{e}"))
     };
-    let shared = read("stateset_relayer_client_updates_shared_total", &on_b);
+    // Absent until a step first shares (the other two reads fail loudly if /metrics is down).
+    let shared =
+        stateset_e2e::ibc::metric(port, "stateset_relayer_client_updates_shared_total", &on_b)
+            .unwrap_or(0.0);
     let updates = read("stateset_relayer_client_updates_total", &on_b);
     let recv = [("chain", b.chain_id()), ("kind", "recv_packet")];
     let recv_txs = read("stateset_relayer_txs_confirmed_total", &recv);
     println!(
         "on B: {recv_txs} receive txs, {updates} client updates, {shared} steps that shared one"
     );
-    assert!(shared >= 1.0, "no receive step on B shared a client height ({updates} updates for {recv_txs} receive txs)");
     assert!(
         updates < recv_txs,
         "{updates} client updates for {recv_txs} receive txs"
     );
-    let redundant = read("stateset_relayer_redundant_messages_total", &[]);
-    assert_eq!(redundant, 0.0, "messages of ours were redundant");
 }
 
 /// The sequences of the packets sent on A's transfer channel-0 whose commitments are
