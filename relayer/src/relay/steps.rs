@@ -39,7 +39,34 @@ pub(super) struct StepContext<'a> {
     pub written: &'a super::worker::Written,
 }
 
-impl StepContext<'_> {
+impl<'a> StepContext<'a> {
+    /// A step proving on the source and submitting to the destination (receives).
+    fn route_to_destination(&self, what: &'a str, written_by: Option<u64>) -> StepRoute<'a> {
+        StepRoute {
+            prover: self.src,
+            submitter: self.dst,
+            client: &self.path.b.client,
+            store: self.store,
+            what,
+            alone: self.alone,
+            written_by,
+        }
+    }
+
+    /// A step proving on the destination and submitting to the source (acknowledgements,
+    /// timeouts).
+    fn route_to_source(&self, what: &'a str, written_by: Option<u64>) -> StepRoute<'a> {
+        StepRoute {
+            prover: self.dst,
+            submitter: self.src,
+            client: &self.path.a.client,
+            store: self.store,
+            what,
+            alone: self.alone,
+            written_by,
+        }
+    }
+
     /// The highest block that wrote what `seqs`' messages prove (`None` when one of them
     /// is not known): the step can share a client height past it.
     fn written_by(&self, seqs: impl IntoIterator<Item = u64>) -> Option<u64> {
@@ -55,7 +82,7 @@ pub(super) async fn relay_recv(
     cx: &StepContext<'_>,
     packets: &[Packet],
 ) -> Result<SubmitOutcome, RelayError> {
-    let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
+    let (path, ledger) = (cx.path, cx.ledger);
     let v2 = path.is_v2();
     let items = packets
         .iter()
@@ -75,15 +102,8 @@ pub(super) async fn relay_recv(
         ledger.mark(p.sequence, PacketState::RecvSubmitted)?;
     }
     let mismatched = std::sync::Mutex::new(Vec::new());
-    let route = StepRoute {
-        prover: src,
-        submitter: dst,
-        client: &path.b.client,
-        store,
-        what: "recv_packet",
-        alone: cx.alone,
-        written_by: cx.written_by(packets.iter().map(|p| p.sequence)),
-    };
+    let written_by = cx.written_by(packets.iter().map(|p| p.sequence));
+    let route = cx.route_to_destination("recv_packet", written_by);
     let mut outcome = prove_and_submit(&route, items, None, |i, p| {
         // No commitment: acknowledged or timed out meanwhile.
         let proven = p.own.value.as_deref()?;
@@ -126,7 +146,7 @@ pub(super) async fn relay_acks(
     cx: &StepContext<'_>,
     acks: &[(u64, (Packet, Vec<u8>))],
 ) -> Result<SubmitOutcome, RelayError> {
-    let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
+    let (path, ledger) = (cx.path, cx.ledger);
     let v2 = path.is_v2();
     let items = acks
         .iter()
@@ -143,15 +163,8 @@ pub(super) async fn relay_acks(
         })
         .collect();
     let mismatched = std::sync::Mutex::new(Vec::new());
-    let route = StepRoute {
-        prover: dst,
-        submitter: src,
-        client: &path.a.client,
-        store,
-        what: "acknowledgement",
-        alone: cx.alone,
-        written_by: cx.written_by(acks.iter().map(|(seq, _)| *seq)),
-    };
+    let written_by = cx.written_by(acks.iter().map(|(seq, _)| *seq));
+    let route = cx.route_to_source("acknowledgement", written_by);
     let mut outcome = prove_and_submit(&route, items, None, |i, proven| {
         let stored = proven.own.value.as_deref()?;
         let (p, ack) = &acks.get(i)?.1;
@@ -220,7 +233,7 @@ pub(super) async fn relay_timeouts(
     packets: &[Packet],
     dst_closed: bool,
 ) -> Result<SubmitOutcome, RelayError> {
-    let (src, dst, path, store, ledger) = (cx.src, cx.dst, cx.path, cx.store, cx.ledger);
+    let (dst, path, ledger) = (cx.dst, cx.path, cx.ledger);
     let ordered = path.ordering == Ordering::Ordered;
     let v2 = path.is_v2();
     let items = packets
@@ -248,15 +261,7 @@ pub(super) async fn relay_timeouts(
     let name = path.name();
     // A timeout proves an absence, which holds only from the timeout on: at the latest
     // height, never at an older one the client happens to hold.
-    let route = StepRoute {
-        prover: dst,
-        submitter: src,
-        client: &path.a.client,
-        store,
-        what,
-        alone: cx.alone,
-        written_by: None,
-    };
+    let route = cx.route_to_source(what, None);
     let outcome = prove_and_submit(&route, items, closed_end, |i, proven| {
         let p = packets.get(i)?;
         let next_recv = if ordered {
